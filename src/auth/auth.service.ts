@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { DB, Db } from '../database/connection';
+import { UserRow } from '../database/schema';
+import { MesiboTokenService } from '../mesibo/mesibo-token.service';
+import { UsersService } from '../users/users.service';
+import { hashUserToken } from './sessions.service';
+import { SessionsRepository } from './sessions.repository';
+import { VerifiedIdentity } from './verified-identity';
+
+export interface ClientInfo {
+  appid: string;
+  device?: string;
+  /** A display name the app sent, used when the method proves none. */
+  name?: string;
+}
+
+export interface CompletedLogin {
+  user: UserRow;
+  identity: VerifiedIdentity;
+  /** The mesibo user access token; returned once, stored only as a hash. */
+  token: string;
+  expiresAt: Date;
+  newUser: boolean;
+}
+
+/** The one path from a proven identity to a user, a session and a mesibo user token. */
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsRepository,
+    private readonly mesiboTokens: MesiboTokenService,
+    private readonly clock: Clock,
+  ) {}
+
+  async completeLogin(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
+    const known = await this.users.findByIdentity(identity.method, identity.subject);
+    const address = known?.address ?? identity.address;
+    const name = identity.displayName ?? client.name;
+
+    // mesibo first: if it fails, nothing is written; if our write fails after it answered,
+    // a retry simply asks mesibo again (useradd is idempotent per address).
+    const issued = await this.mesiboTokens.issueUserToken({ address, appid: client.appid, name });
+
+    const now = this.clock.nowMs();
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const login = await this.users.recordLogin(
+        { method: identity.method, subject: identity.subject, verified: identity.verified },
+        { address, displayName: name, mesiboUid: issued.uid, now },
+        trx,
+      );
+      await this.sessions.insert(
+        {
+          user_id: login.user.id,
+          token_hash: hashUserToken(issued.token),
+          app_id: client.appid,
+          device: client.device ?? null,
+          created_at: now,
+          expires_at: issued.expiresAt.getTime(),
+        },
+        trx,
+      );
+      return login;
+    });
+
+    return { user: outcome.user, identity, token: issued.token, expiresAt: issued.expiresAt, newUser: outcome.created };
+  }
+}

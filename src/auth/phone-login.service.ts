@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { normalizePhone } from '../common/phone-number';
+import { appConfig } from '../config';
+import { IssuedCode, OtpService } from '../otp/otp.service';
+import { VerifiedIdentity } from './verified-identity';
+
+export interface RequestedPhoneCode extends IssuedCode {
+  phone: string;
+}
+
+/** Phone login: a code is sent to the number, and receiving it proves the number. */
+@Injectable()
+export class PhoneLoginService {
+  constructor(
+    private readonly otp: OtpService,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  normalize(rawPhone: string): string {
+    return normalizePhone(rawPhone, this.app.phoneDefaultRegion);
+  }
+
+  async requestCode(rawPhone: string): Promise<RequestedPhoneCode> {
+    const phone = this.normalize(rawPhone);
+    return { phone, ...(await this.otp.issue('sms', phone)) };
+  }
+
+  async verifyCode(rawPhone: string, code: string): Promise<VerifiedIdentity> {
+    const phone = this.normalize(rawPhone);
+    await this.otp.verify('sms', phone, code);
+    return { method: 'phone', subject: phone, address: phone, verified: true };
+  }
+}

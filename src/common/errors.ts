@@ -1,0 +1,105 @@
+/**
+ * Domain errors. Services throw these; each surface maps `code` to its own answer
+ * (an HTTP status and problem+json on the REST API, an error code on the legacy op API).
+ * Messages are safe to show to a user and never contain a secret.
+ */
+export type DomainErrorCode =
+  | 'invalid_request'
+  | 'invalid_phone'
+  | 'missing_appid'
+  | 'invalid_code'
+  | 'rate_limited'
+  | 'invalid_token'
+  | 'mesibo_refused'
+  | 'mesibo_misconfigured'
+  | 'mesibo_unavailable'
+  | 'otp_delivery_failed';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+}
+
+export class InvalidRequestError extends DomainError {
+  readonly code = 'invalid_request';
+  constructor(
+    message: string,
+    /** Field-level reasons, when the input was an object with bad fields. */
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidPhoneError extends DomainError {
+  readonly code = 'invalid_phone';
+  constructor() {
+    super('The phone number is not valid. Use the full international number.');
+  }
+}
+
+export class MissingAppIdError extends DomainError {
+  readonly code = 'missing_appid';
+  constructor() {
+    super('The appid is missing.');
+  }
+}
+
+export type InvalidCodeReason = 'wrong' | 'expired' | 'used_up' | 'none_pending';
+
+export class InvalidCodeError extends DomainError {
+  readonly code = 'invalid_code';
+  constructor(readonly reason: InvalidCodeReason) {
+    super(
+      reason === 'wrong'
+        ? 'The code is not correct.'
+        : 'The code has expired or was already used. Request a new code.',
+    );
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidTokenError extends DomainError {
+  readonly code = 'invalid_token';
+  constructor() {
+    super('The access token is missing, expired or revoked.');
+  }
+}
+
+/** mesibo answered, and said no (for example an address it does not accept). */
+export class MesiboRefusedError extends DomainError {
+  readonly code = 'mesibo_refused';
+  constructor(readonly mesiboError: string | undefined) {
+    super('mesibo refused to create the user.');
+  }
+}
+
+/** mesibo rejected our App Token: the server is misconfigured, not the user. */
+export class MesiboMisconfiguredError extends DomainError {
+  readonly code = 'mesibo_misconfigured';
+  constructor() {
+    super('The server could not authenticate with mesibo. Contact the app owner.');
+  }
+}
+
+export class MesiboUnavailableError extends DomainError {
+  readonly code = 'mesibo_unavailable';
+  constructor() {
+    super('mesibo cannot be reached right now. Try again shortly.');
+  }
+}
+
+export class OtpDeliveryError extends DomainError {
+  readonly code = 'otp_delivery_failed';
+  constructor() {
+    super('The code could not be sent. Try again shortly.');
+  }
+}

@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import { DomainError, DomainErrorCode, InvalidRequestError, RateLimitedError } from './errors';
+
+/** HTTP status of each domain error on the REST surface. */
+const STATUS: Record<DomainErrorCode, number> = {
+  invalid_request: 400,
+  invalid_phone: 400,
+  missing_appid: 400,
+  invalid_code: 401,
+  invalid_token: 401,
+  rate_limited: 429,
+  mesibo_refused: 502,
+  mesibo_misconfigured: 502,
+  mesibo_unavailable: 503,
+  otp_delivery_failed: 503,
+};
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Stable, machine-readable; clients branch on this, not on the text. */
+  code: string;
+  errors?: string[];
+}
+
+export function problem(status: number, code: string, detail: string, errors?: string[]): ProblemDetails {
+  return {
+    type: 'about:blank',
+    title: (HttpStatus[status] ?? 'Error').toString().replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
+    status,
+    detail,
+    code,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function sendProblem(res: Response, body: ProblemDetails): void {
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/**
+ * The REST surface's error contract: RFC 9457 problem+json with a stable `code`. Internal causes
+ * are logged, never sent.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    sendProblem(res, this.toProblem(exception, res));
+  }
+
+  private toProblem(exception: unknown, res: Response): ProblemDetails {
+    if (exception instanceof DomainError) {
+      const status = STATUS[exception.code];
+      if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      const errors = exception instanceof InvalidRequestError ? exception.details : undefined;
+      return problem(status, exception.code, exception.message, errors);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = (HttpStatus[status] ?? 'error').toString().toLowerCase();
+      return problem(status, code, exception.message);
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return problem(500, 'internal_error', 'Something went wrong on our side.');
+  }
+}

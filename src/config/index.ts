@@ -1,0 +1,16 @@
+import { appConfig } from './app.config';
+import { clientConfig } from './client.config';
+import { databaseConfig } from './database.config';
+import { mesiboConfig } from './mesibo.config';
+import { otpConfig } from './otp.config';
+
+export { appConfig, clientConfig, databaseConfig, mesiboConfig, otpConfig };
+export type { AppConfig } from './app.config';
+export type { ClientConfig } from './client.config';
+export type { DatabaseConfig } from './database.config';
+export type { MesiboConfig } from './mesibo.config';
+export type { OtpConfig, OtpSenderKind } from './otp.config';
+export { ConfigError } from './env';
+
+/** Every namespace, loaded (and validated) once at start-up. */
+export const allConfigs = [appConfig, clientConfig, databaseConfig, mesiboConfig, otpConfig];

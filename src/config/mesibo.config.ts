@@ -1,0 +1,64 @@
+import { registerAs } from '@nestjs/config';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { ConfigError, isProduction, readEnv } from './env';
+
+class MesiboEnv {
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  MESIBO_API_URL: string = 'https://api.mesibo.com/backend/';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  MESIBO_APP_TOKEN?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MESIBO_TOKEN_EXPIRY_MINUTES: number = 525600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  MESIBO_TIMEOUT_MS: number = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  MESIBO_RETRIES: number = 2;
+
+  @IsString()
+  MESIBO_TOKEN_REVOKE_OP: string = 'usertokendel';
+}
+
+export interface MesiboConfig {
+  apiUrl: string;
+  /** Unset only outside production, where start-up runs the local simulator instead. */
+  appToken?: string;
+  tokenExpiryMinutes: number;
+  timeoutMs: number;
+  retries: number;
+  /** The backend op used to revoke a user token at logout; `none` skips the call. */
+  tokenRevokeOp: string;
+}
+
+export function loadMesiboConfig(env: NodeJS.ProcessEnv = process.env): MesiboConfig {
+  const vars = readEnv(MesiboEnv, env);
+  if (vars.MESIBO_APP_TOKEN === undefined && isProduction(env)) {
+    throw new ConfigError(
+      'Invalid configuration: MESIBO_APP_TOKEN must be set in production (the App Token from the mesibo console)',
+    );
+  }
+  return {
+    apiUrl: vars.MESIBO_API_URL,
+    appToken: vars.MESIBO_APP_TOKEN,
+    tokenExpiryMinutes: vars.MESIBO_TOKEN_EXPIRY_MINUTES,
+    timeoutMs: vars.MESIBO_TIMEOUT_MS,
+    retries: vars.MESIBO_RETRIES,
+    tokenRevokeOp: vars.MESIBO_TOKEN_REVOKE_OP,
+  };
+}
+
+export const mesiboConfig = registerAs('mesibo', () => loadMesiboConfig());

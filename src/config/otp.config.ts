@@ -1,0 +1,120 @@
+import { registerAs } from '@nestjs/config';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, isProduction, readEnv } from './env';
+
+class OtpEnv {
+  /** Key of the HMAC under which codes are stored; required in production. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  OTP_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  @Max(10)
+  OTP_LENGTH: number = 6;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  OTP_TTL_SECONDS: number = 300;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_ATTEMPTS: number = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  OTP_RESEND_COOLDOWN_SECONDS: number = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_FAILURES_PER_WINDOW: number = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  OTP_FAILURE_WINDOW_SECONDS: number = 3600;
+
+  @IsIn(['console', 'webhook'])
+  OTP_SENDER: string = 'console';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  OTP_WEBHOOK_URL?: string;
+
+  /** Sent as the Authorization header of webhook calls, if set. */
+  @IsOptional()
+  @IsString()
+  OTP_WEBHOOK_AUTHORIZATION?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  OTP_WEBHOOK_TIMEOUT_MS: number = 5000;
+
+  @IsString()
+  OTP_MESSAGE: string = 'Your verification code is {code}';
+}
+
+export type OtpSenderKind = 'console' | 'webhook';
+
+export interface OtpConfig {
+  secret: Buffer;
+  /** True when no OTP_SECRET was set and a random one is used for this process only. */
+  ephemeralSecret: boolean;
+  length: number;
+  ttlSeconds: number;
+  maxAttempts: number;
+  resendCooldownSeconds: number;
+  maxFailuresPerWindow: number;
+  failureWindowSeconds: number;
+  sender: OtpSenderKind;
+  webhook: { url?: string; authorization?: string; timeoutMs: number };
+  messageTemplate: string;
+}
+
+export function loadOtpConfig(env: NodeJS.ProcessEnv = process.env): OtpConfig {
+  const vars = readEnv(OtpEnv, env);
+  const production = isProduction(env);
+  if (production && vars.OTP_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: OTP_SECRET must be set in production (32 or more characters)');
+  }
+  if (production && vars.OTP_SENDER === 'console') {
+    throw new ConfigError(
+      'Invalid configuration: OTP_SENDER=console only prints codes to the log and is refused in production; set OTP_SENDER=webhook',
+    );
+  }
+  if (vars.OTP_SENDER === 'webhook' && vars.OTP_WEBHOOK_URL === undefined) {
+    throw new ConfigError('Invalid configuration: OTP_WEBHOOK_URL must be set when OTP_SENDER=webhook');
+  }
+  if (!vars.OTP_MESSAGE.includes('{code}')) {
+    throw new ConfigError('Invalid configuration: OTP_MESSAGE must contain {code}');
+  }
+  return {
+    secret: vars.OTP_SECRET !== undefined ? Buffer.from(vars.OTP_SECRET, 'utf8') : randomBytes(32),
+    ephemeralSecret: vars.OTP_SECRET === undefined,
+    length: vars.OTP_LENGTH,
+    ttlSeconds: vars.OTP_TTL_SECONDS,
+    maxAttempts: vars.OTP_MAX_ATTEMPTS,
+    resendCooldownSeconds: vars.OTP_RESEND_COOLDOWN_SECONDS,
+    maxFailuresPerWindow: vars.OTP_MAX_FAILURES_PER_WINDOW,
+    failureWindowSeconds: vars.OTP_FAILURE_WINDOW_SECONDS,
+    sender: vars.OTP_SENDER as OtpSenderKind,
+    webhook: {
+      url: vars.OTP_WEBHOOK_URL,
+      authorization: vars.OTP_WEBHOOK_AUTHORIZATION,
+      timeoutMs: vars.OTP_WEBHOOK_TIMEOUT_MS,
+    },
+    messageTemplate: vars.OTP_MESSAGE,
+  };
+}
+
+export const otpConfig = registerAs('otp', () => loadOtpConfig());

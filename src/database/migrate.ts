@@ -1,0 +1,18 @@
+/* Applies pending migrations and exits: `npm run migrate`. */
+import { loadDatabaseConfig } from '../config/database.config';
+import { migrateToLatest, openDatabase } from './connection';
+
+async function main(): Promise<void> {
+  const db = openDatabase(loadDatabaseConfig().url);
+  try {
+    const applied = await migrateToLatest(db);
+    process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply.\n');
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

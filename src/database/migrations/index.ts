@@ -1,0 +1,15 @@
+import { Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001-initial';
+
+/**
+ * Migrations are listed here, in order, rather than read from a folder, so they work the same
+ * from `src/` under ts-node and jest and from the compiled `dist/`. Never edit one that has shipped;
+ * add the next.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,69 @@
+import { Insertable, Selectable } from 'kysely';
+
+/**
+ * The tables as the application sees them. Times are epoch milliseconds in BIGINT columns
+ * and ids are UUID strings: both behave the same on SQLite, PostgreSQL and MySQL/MariaDB.
+ */
+export interface UsersTable {
+  id: string;
+  /** The mesibo address; fixed when the user is created (a new address is a new mesibo user). */
+  address: string;
+  display_name: string | null;
+  mesibo_uid: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  user_id: string;
+  /** How it was proven: `phone`, later `email`, `oidc:<provider>`, `ldap`. */
+  method: string;
+  subject: string;
+  verified: number;
+  created_at: number;
+  last_login_at: number;
+}
+
+export interface OtpChallengesTable {
+  id: string;
+  channel: string;
+  destination: string;
+  /** HMAC-SHA256 of the code, hex; the code itself is never stored. */
+  code_hash: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the mesibo user token, hex; the token itself is never stored. */
+  token_hash: string;
+  app_id: string;
+  device: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface CountersTable {
+  key: string;
+  value: number;
+  expires_at: number;
+}
+
+export interface DatabaseSchema {
+  users: UsersTable;
+  identities: IdentitiesTable;
+  otp_challenges: OtpChallengesTable;
+  sessions: SessionsTable;
+  counters: CountersTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type OtpChallengeRow = Selectable<OtpChallengesTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;

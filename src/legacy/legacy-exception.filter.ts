@@ -1,0 +1,40 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
+import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
+
+/** Every failure of the op API is a 200 with the envelope the apps parse; never a 500 or HTML. */
+@Catch()
+export class LegacyExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('LegacyApi');
+
+  constructor(private readonly clock: Clock) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const op = legacyOpOf(req);
+    let reply: LegacyReply;
+    if (exception instanceof DomainError) {
+      reply = domainFailReply(op, this.clock.nowMs(), exception);
+    } else {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      reply = failReply(op, this.clock.nowMs(), 'INTERNAL', 'Something went wrong on the server. Try again.');
+    }
+    sendLegacy(http.getResponse<Response>(), reply);
+  }
+}
+
+export function sendLegacy(res: Response, reply: LegacyReply): void {
+  res.status(200).type('application/json').send(JSON.stringify(reply));
+}
+
+/** The op of the request as the apps expect it echoed: lowercased, or empty when there is none. */
+export function legacyOpOf(req: Request): string {
+  const body = req.body as unknown;
+  const op = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { op?: unknown }).op : undefined;
+  const fromQuery = (req.query as { op?: unknown } | undefined)?.op;
+  const value = op ?? fromQuery;
+  return typeof value === 'string' ? value.trim().toLowerCase() : '';
+}

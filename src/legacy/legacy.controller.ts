@@ -1,0 +1,93 @@
+import { All, Controller, Inject, Logger, Req, Res, UseFilters } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Response } from 'express';
+import { AuthService } from '../auth/auth.service';
+import { PassportAuthenticator } from '../auth/passport-authenticator';
+import { PhoneLoginService } from '../auth/phone-login.service';
+import { SessionsService } from '../auth/sessions.service';
+import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
+import { Clock } from '../common/clock';
+import { InvalidPhoneError, MissingAppIdError } from '../common/errors';
+import { clientConfig } from '../config';
+import { LegacyRequest } from './legacy-body.parser';
+import { failReply, LegacyReply, okReply } from './legacy-envelope';
+import { LegacyExceptionFilter, sendLegacy } from './legacy-exception.filter';
+import { LegacyCall, readLegacyCall } from './legacy-fields';
+
+/**
+ * `POST /`: the op API of the original PHP backend, which the released Android, iOS and web
+ * apps call. It parses, dispatches and shapes replies; the rules live in the services below.
+ */
+@ApiExcludeController()
+@Controller()
+@UseFilters(LegacyExceptionFilter)
+export class LegacyController {
+  private readonly logger = new Logger('LegacyApi');
+
+  constructor(
+    private readonly phoneLogin: PhoneLoginService,
+    private readonly authenticator: PassportAuthenticator,
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly clock: Clock,
+    @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
+  ) {}
+
+  // GET too: the old PHP read query parameters, and old web builds called it that way.
+  @All('/')
+  async dispatch(@Req() req: LegacyRequest, @Res() res: Response): Promise<void> {
+    const call = readLegacyCall(req);
+    sendLegacy(res, await this.run(call, req, res));
+  }
+
+  private async run(call: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+    switch (call.op) {
+      case 'login':
+        return this.login(call, req, res);
+      case 'logout':
+        return this.logout(call);
+      default:
+        return failReply(call.op, this.clock.nowMs(), 'BADOP', 'This operation is not supported.');
+    }
+  }
+
+  private async login({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+    if (!fields.appid) throw new MissingAppIdError();
+    if (!fields.phone) throw new InvalidPhoneError();
+    // Builds before 2021 sent the code as `code`.
+    const otp = fields.otp || fields.code;
+    if (!otp) {
+      await this.phoneLogin.requestCode(fields.phone);
+      return okReply(op, this.clock.nowMs());
+    }
+
+    req.body = { phone: fields.phone, otp };
+    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
+    const login = await this.auth.completeLogin(identity, {
+      appid: fields.appid,
+      device: fields.device || undefined,
+      name: fields.name || undefined,
+    });
+    return okReply(op, this.clock.nowMs(), {
+      token: login.token,
+      phone: identity.subject,
+      urls: this.client.urls,
+      // Android crashes on its Share menu if `share` was never received.
+      share: this.client.share,
+      invite: this.client.invite,
+    });
+  }
+
+  /** Always OK, even for an unknown token: Android only signs out locally on OK. */
+  private async logout({ op, fields }: LegacyCall): Promise<LegacyReply> {
+    if (fields.token) {
+      try {
+        await this.sessions.end(fields.token);
+      } catch (error) {
+        this.logger.error(`Logout could not end the session: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return okReply(op, this.clock.nowMs());
+  }
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { MesiboRefusedError } from '../common/errors';
+import { MesiboApiClient } from './mesibo-api.client';
+import { MESIBO_SETTINGS, MesiboSettings } from './mesibo.settings';
+
+export interface UserTokenRequest {
+  /** The mesibo address of the user (phone digits, email, ...). */
+  address: string;
+  appid: string;
+  name?: string;
+}
+
+export interface IssuedUserToken {
+  uid: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export interface UserTokenToRevoke {
+  uid: string | null;
+  address: string;
+  token: string;
+  appid: string;
+}
+
+/** The one place that asks mesibo for user access tokens and revokes them. */
+@Injectable()
+export class MesiboTokenService {
+  private readonly logger = new Logger(MesiboTokenService.name);
+
+  constructor(
+    private readonly client: MesiboApiClient,
+    private readonly clock: Clock,
+    @Inject(MESIBO_SETTINGS) private readonly settings: MesiboSettings,
+  ) {}
+
+  /** `useradd` creates the user on first call and mints a fresh token on every call. */
+  async issueUserToken(request: UserTokenRequest): Promise<IssuedUserToken> {
+    const expiry = this.settings.tokenExpiryMinutes;
+    const reply = await this.client.call('useradd', {
+      user: {
+        address: request.address,
+        ...(request.name ? { name: request.name } : {}),
+        token: { appid: request.appid, expiry },
+      },
+    });
+    const user = reply.user as { uid?: unknown; token?: unknown } | undefined;
+    const uid = user?.uid;
+    const token = user?.token;
+    if ((typeof uid !== 'number' && typeof uid !== 'string') || typeof token !== 'string' || token === '') {
+      this.logger.error('mesibo useradd answered OK without user.uid and user.token');
+      throw new MesiboRefusedError('NOTOKEN');
+    }
+    return { uid: String(uid), token, expiresAt: new Date(this.clock.nowMs() + expiry * 60_000) };
+  }
+
+  /** Best effort: a failure is logged and swallowed, since the session is already ended on our side. */
+  async revokeUserToken(revoke: UserTokenToRevoke): Promise<void> {
+    if (this.settings.tokenRevokeOp === 'none') return;
+    try {
+      await this.client.call(this.settings.tokenRevokeOp, {
+        user: {
+          ...(revoke.uid !== null ? { uid: revoke.uid } : {}),
+          address: revoke.address,
+          token: { appid: revoke.appid, token: revoke.token },
+        },
+      });
+    } catch (error) {
+      this.logger.warn(`Could not revoke a user token at mesibo: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { IdentityRow, UserRow } from '../database/schema';
+import { Executor, NewIdentity, UsersRepository } from './users.repository';
+
+export interface LoginOutcome {
+  user: UserRow;
+  created: boolean;
+}
+
+/** Users and their identities, and the rules that tie one to the other. */
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  findByIdentity(method: string, subject: string): Promise<UserRow | undefined> {
+    return this.users.findByIdentity(method, subject);
+  }
+
+  findById(id: string): Promise<UserRow | undefined> {
+    return this.users.findById(id);
+  }
+
+  listIdentities(userId: string): Promise<IdentityRow[]> {
+    return this.users.listIdentities(userId);
+  }
+
+  /**
+   * Records a successful login of `identity` inside the caller's transaction: the existing user,
+   * or the user that already owns `address` when the identity is verified, or a new user.
+   * A user's address never changes once created.
+   */
+  async recordLogin(
+    identity: NewIdentity,
+    login: { address: string; displayName?: string; mesiboUid: string; now: number },
+    executor: Executor,
+  ): Promise<LoginOutcome> {
+    const known = await this.users.findByIdentity(identity.method, identity.subject, executor);
+    if (known) {
+      await this.users.recordLogin(known.id, identity, login.mesiboUid, login.now, executor);
+      return { user: known, created: false };
+    }
+    // The address is already a mesibo user of ours; a verified proof of the same address is the same person.
+    const owner = identity.verified ? await this.users.findByAddress(login.address, executor) : undefined;
+    if (owner) {
+      await this.users.insertIdentity(owner.id, identity, login.now, executor);
+      return { user: owner, created: false };
+    }
+    const user = await this.users.insertUser(login, executor);
+    await this.users.insertIdentity(user.id, identity, login.now, executor);
+    return { user, created: true };
+  }
+}
