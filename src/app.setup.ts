@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'body-parser';
-import { NextFunction, Request, Response } from 'express';
+import { Application, NextFunction, Request, Response } from 'express';
 import { problem, sendProblem } from './common/problem-details';
 import { appConfig } from './config';
 import { legacyBodyParser } from './legacy/legacy-body.parser';
@@ -13,6 +13,7 @@ import { legacyBodyParser } from './legacy/legacy-body.parser';
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  (app.getHttpAdapter().getInstance() as Application).disable('x-powered-by');
 
   app.enableCors({
     origin: config.corsOrigins === true ? '*' : config.corsOrigins,

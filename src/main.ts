@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
@@ -28,8 +27,7 @@ async function bootstrap(): Promise<void> {
     );
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ mesibo }), { bodyParser: false });
-  app.disable('x-powered-by');
+  const app = await NestFactory.create(AppModule.register({ mesibo }), { bodyParser: false });
   configureApp(app);
   app.enableShutdownHooks();
   if (simulator) {

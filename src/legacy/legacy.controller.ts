@@ -62,7 +62,8 @@ export class LegacyController {
       return okReply(op, this.clock.nowMs());
     }
 
-    req.body = { phone: fields.phone, otp };
+    // The strategy reads its credentials from the body, as Passport strategies do.
+    req.body = { ...fields, otp };
     const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
     const login = await this.auth.completeLogin(identity, {
       appid: fields.appid,

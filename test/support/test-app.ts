@@ -1,0 +1,88 @@
+import { ConsoleLogger, INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { DB, Db } from '../../src/database/connection';
+import { MesiboSimulator } from '../../src/mesibo-simulator/mesibo-simulator';
+import { FakeClock } from './fake-clock';
+import { SmsGateway } from './sms-gateway';
+
+export const APP_TOKEN = 'e2e-app-token-0123456789';
+
+/** Keeps every log line, so tests can assert what never reaches the log. */
+export class CapturingLogger extends ConsoleLogger {
+  readonly lines: string[] = [];
+
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: string): void {
+    for (const message of messages) {
+      this.lines.push(`${logLevel ?? ''} ${context ?? ''} ${message instanceof Error ? message.stack : String(message)}`);
+    }
+  }
+}
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  db: Db;
+  clock: FakeClock;
+  mesibo: MesiboSimulator;
+  gateway: SmsGateway;
+  logs: CapturingLogger;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the whole service on a real port, with a fresh SQLite file, the mesibo simulator over
+ * HTTP and a real SMS webhook receiver. `env` adds or overrides settings.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'mesibo-backend-e2e-'));
+  const mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
+  const gateway = await new SmsGateway().start();
+  const clock = new FakeClock();
+  const logs = new CapturingLogger();
+
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
+    MESIBO_API_URL: mesibo.url,
+    MESIBO_APP_TOKEN: APP_TOKEN,
+    MESIBO_RETRIES: '1',
+    MESIBO_TIMEOUT_MS: '2000',
+    OTP_SECRET: 'e2e-otp-secret-that-is-long-enough-0123',
+    OTP_SENDER: 'webhook',
+    OTP_WEBHOOK_URL: gateway.url,
+    CORS_ORIGINS: '*',
+    ...env,
+  });
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register()] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: logs });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    db: app.get<Db>(DB),
+    clock,
+    mesibo,
+    gateway,
+    logs,
+    async close() {
+      await app.close();
+      await mesibo.stop();
+      await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
