@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Request, Response } from 'express';
 import passport from 'passport';
-import { InvalidRequestError } from '../common/errors';
+import { InvalidRequestError, errorMessage } from '../common/errors';
 import { VerifiedIdentity } from './verified-identity';
 
 /**
@@ -17,12 +17,12 @@ export class PassportAuthenticator {
         strategy,
         { session: false },
         (error: unknown, identity: VerifiedIdentity | false | undefined) => {
-          if (error) reject(error instanceof Error ? error : new Error(String(error)));
+          if (error) reject(error instanceof Error ? error : new Error(errorMessage(error)));
           else if (!identity) reject(new InvalidRequestError('The credentials are missing.'));
           else resolve(identity);
         },
       ) as (req: Request, res: Response, next: (error?: unknown) => void) => void;
-      middleware(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
+      middleware(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(errorMessage(error))));
     });
   }
 }

@@ -103,3 +103,9 @@ export class OtpDeliveryError extends DomainError {
     super('The code could not be sent. Try again shortly.');
   }
 }
+
+/** The message of anything thrown, for a log line. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? 'unknown error';
+}

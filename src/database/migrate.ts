@@ -1,6 +1,7 @@
 /* Applies pending migrations and exits: `npm run migrate`. */
 import { loadDatabaseConfig } from '../config/database.config';
 import { migrateToLatest, openDatabase } from './connection';
+import { errorMessage } from '../common/errors';
 
 async function main(): Promise<void> {
   const db = openDatabase(loadDatabaseConfig().url);
@@ -13,6 +14,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

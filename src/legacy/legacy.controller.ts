@@ -8,7 +8,7 @@ import { PhoneLoginService } from '../auth/phone-login.service';
 import { SessionsService } from '../auth/sessions.service';
 import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
 import { Clock } from '../common/clock';
-import { InvalidPhoneError, MissingAppIdError } from '../common/errors';
+import { InvalidPhoneError, MissingAppIdError, errorMessage } from '../common/errors';
 import { clientConfig } from '../config';
 import { LegacyRequest } from './legacy-body.parser';
 import { failReply, LegacyReply, okReply } from './legacy-envelope';
@@ -86,7 +86,7 @@ export class LegacyController {
       try {
         await this.sessions.end(fields.token);
       } catch (error) {
-        this.logger.error(`Logout could not end the session: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`Logout could not end the session: ${errorMessage(error)}`);
       }
     }
     return okReply(op, this.clock.nowMs());

@@ -1,6 +1,7 @@
 /* Runs the mesibo simulator alone: `npm run simulator -- --port 4000 --app-token <token>`. */
 import { parseArgs } from 'node:util';
 import { MesiboSimulator, randomAppToken } from './mesibo-simulator';
+import { errorMessage } from '../common/errors';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +23,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

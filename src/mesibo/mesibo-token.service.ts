@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { MesiboRefusedError } from '../common/errors';
+import { MesiboRefusedError, errorMessage } from '../common/errors';
 import { MesiboApiClient } from './mesibo-api.client';
 import { MESIBO_SETTINGS, MesiboSettings } from './mesibo.settings';
 
@@ -67,7 +67,7 @@ export class MesiboTokenService {
         },
       });
     } catch (error) {
-      this.logger.warn(`Could not revoke a user token at mesibo: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Could not revoke a user token at mesibo: ${errorMessage(error)}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { request } from 'undici';
-import { OtpDeliveryError } from '../../common/errors';
+import { OtpDeliveryError, errorMessage } from '../../common/errors';
 import { OtpMessage, OtpSender } from './otp-sender';
 
 export interface WebhookOptions {
@@ -36,7 +36,7 @@ export class WebhookOtpSender extends OtpSender {
       }
     } catch (error) {
       if (error instanceof OtpDeliveryError) throw error;
-      this.logger.error(`OTP webhook failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`OTP webhook failed: ${errorMessage(error)}`);
       throw new OtpDeliveryError();
     }
   }
