@@ -19,7 +19,7 @@ export function readEnv<T extends object>(
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     // An empty variable counts as unset, so `FOO=` in a .env file falls back to the default.
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value !== undefined) raw[key] = value;
   }
   const instance = plainToInstance(envClass, raw, { excludeExtraneousValues: false });
   const errors = validateSync(instance, { skipMissingProperties: false });
@@ -30,8 +30,9 @@ export function readEnv<T extends object>(
 }
 
 function describe(error: ValidationError): string {
-  const reasons = Object.values(error.constraints ?? {}).join(', ');
-  return `${error.property} ${reasons || 'is invalid'}`;
+  // class-validator's messages already start with the variable name.
+  const reasons = Object.values(error.constraints ?? {});
+  return reasons.length > 0 ? reasons.join(', ') : `${error.property} is invalid`;
 }
 
 export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
