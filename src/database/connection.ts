@@ -1,35 +1,72 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPool } from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Pool, types } from 'pg';
+import { errorMessage } from '../common/errors';
+import { databaseEngineOf } from '../config/database.config';
 import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
-import { errorMessage } from '../common/errors';
 
 export type Db = Kysely<DatabaseSchema>;
 
 /** Injection token of the Kysely instance. */
 export const DB = Symbol('DB');
 
+export interface OpenOptions {
+  /** Pool size for PostgreSQL and MySQL/MariaDB. */
+  poolMax?: number;
+}
+
 /**
- * Opens the database a `DATABASE_URL` names. `sqlite:<path>` is a file (created with its folder),
- * `sqlite::memory:` an in-memory database.
+ * Opens the database a `DATABASE_URL` names: `sqlite:<path>` (a file, created with its folder) or
+ * `sqlite::memory:`, `postgres://…`, `mysql://…` / `mariadb://…`.
  */
-export function openDatabase(url: string): Db {
+export function openDatabase(url: string, options: OpenOptions = {}): Db {
+  const poolMax = options.poolMax ?? 10;
+  switch (databaseEngineOf(url)) {
+    case 'sqlite':
+      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: openSqlite(url) }) });
+    case 'postgres':
+      return new Kysely<DatabaseSchema>({
+        dialect: new PostgresDialect({
+          pool: new Pool({
+            connectionString: url,
+            max: poolMax,
+            connectionTimeoutMillis: 5000,
+            // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
+            types: { getTypeParser: (oid, format) => (oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) },
+          }),
+        }),
+      });
+    case 'mysql':
+      return new Kysely<DatabaseSchema>({
+        dialect: new MysqlDialect({
+          pool: createPool({ uri: url.replace(/^mariadb:/, 'mysql:'), connectionLimit: poolMax, connectTimeout: 5000 }),
+        }),
+      });
+  }
+}
+
+function openSqlite(url: string): SqliteDatabase.Database {
   const location = url.replace(/^sqlite:(\/\/)?/, '');
   const filename = location === ':memory:' ? ':memory:' : resolve(location);
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-
   const sqlite = new SqliteDatabase(filename);
   // WAL lets readers proceed while one writer writes; the busy timeout makes a second
   // process wait for the write lock instead of failing at once.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return sqlite;
 }
 
-/** Applies pending migrations; returns the names applied. Throws if one fails. */
+/**
+ * Applies pending migrations; returns the names applied. Throws if one fails. Kysely's migrator
+ * holds a lock (an advisory lock on PostgreSQL, GET_LOCK on MySQL) while it runs, so instances
+ * starting together apply each migration once.
+ */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();

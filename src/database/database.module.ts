@@ -10,7 +10,7 @@ import { CounterStore, DatabaseCounterStore } from './counter-store';
     {
       provide: DB,
       inject: [databaseConfig.KEY],
-      useFactory: (config: ConfigType<typeof databaseConfig>): Db => openDatabase(config.url),
+      useFactory: (config: ConfigType<typeof databaseConfig>): Db => openDatabase(config.url, { poolMax: config.poolMax }),
     },
     { provide: CounterStore, useClass: DatabaseCounterStore },
   ],

@@ -4,7 +4,7 @@ import { migrateToLatest, openDatabase } from './connection';
 import { errorMessage } from '../common/errors';
 
 async function main(): Promise<void> {
-  const db = openDatabase(loadDatabaseConfig().url);
+  const db = openDatabase(loadDatabaseConfig().url, { poolMax: 1 });
   try {
     const applied = await migrateToLatest(db);
     process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply.\n');

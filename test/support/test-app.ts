@@ -1,10 +1,7 @@
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
@@ -12,6 +9,7 @@ import { DB, Db } from '../../src/database/connection';
 import { MesiboSimulator } from '../../src/mesibo-simulator/mesibo-simulator';
 import { FakeClock } from './fake-clock';
 import { SmsGateway } from './sms-gateway';
+import { createTestDatabase } from './test-database';
 
 export const APP_TOKEN = 'e2e-app-token-0123456789';
 
@@ -38,11 +36,11 @@ export interface TestApp {
 }
 
 /**
- * Boots the whole service on a real port, with a fresh SQLite file, the mesibo simulator over
+ * Boots the whole service on a real port, with a fresh database (see test-database.ts), the mesibo simulator over
  * HTTP and a real SMS webhook receiver. `env` adds or overrides settings.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'mesibo-backend-e2e-'));
+  const database = await createTestDatabase();
   const mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
   const gateway = await new SmsGateway().start();
   const clock = new FakeClock();
@@ -50,7 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
+    DATABASE_URL: database.url,
     MESIBO_API_URL: mesibo.url,
     MESIBO_APP_TOKEN: APP_TOKEN,
     MESIBO_RETRIES: '1',
@@ -83,7 +81,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await app.close();
       await mesibo.stop();
       await gateway.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }
