@@ -19,7 +19,7 @@ export function readEnv<T extends object>(
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     // An empty variable counts as unset, so `FOO=` in a .env file falls back to the default.
-    if (value !== undefined) raw[key] = value;
+    if (value !== undefined && value !== '') raw[key] = value;
   }
   const instance = plainToInstance(envClass, raw, { excludeExtraneousValues: false });
   const errors = validateSync(instance, { skipMissingProperties: false });
