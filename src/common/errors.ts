@@ -106,6 +106,8 @@ export class OtpDeliveryError extends DomainError {
 
 /** The message of anything thrown, for a log line. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  // Not `instanceof Error`: errors from native drivers may come from another realm.
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
   return typeof error === 'string' ? error : JSON.stringify(error) ?? 'unknown error';
 }

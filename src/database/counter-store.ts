@@ -67,7 +67,8 @@ export class DatabaseCounterStore extends CounterStore {
   }
 }
 
+/** A duplicate-key error of SQLite, PostgreSQL (23505) or MySQL/MariaDB (ER_DUP_ENTRY). */
 function isUniqueViolation(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : '';
-  return /unique|duplicate/i.test(message);
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY';
 }

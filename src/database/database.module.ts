@@ -1,8 +1,11 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { databaseConfig } from '../config';
+import Redis from 'ioredis';
+import { Clock } from '../common/clock';
+import { databaseConfig, redisConfig } from '../config';
 import { DB, Db, migrateToLatest, openDatabase } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
+import { RedisCounterStore } from './redis-counter-store';
 
 @Global()
 @Module({
@@ -12,7 +15,15 @@ import { CounterStore, DatabaseCounterStore } from './counter-store';
       inject: [databaseConfig.KEY],
       useFactory: (config: ConfigType<typeof databaseConfig>): Db => openDatabase(config.url, { poolMax: config.poolMax }),
     },
-    { provide: CounterStore, useClass: DatabaseCounterStore },
+    {
+      // Shared short-lived state: in Redis when REDIS_URL is set, else in the database.
+      provide: CounterStore,
+      inject: [redisConfig.KEY, DB, Clock],
+      useFactory: (redis: ConfigType<typeof redisConfig>, db: Db, clock: Clock): CounterStore =>
+        redis.url
+          ? new RedisCounterStore(new Redis(redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }), redis.keyPrefix, clock)
+          : new DatabaseCounterStore(db, clock),
+    },
   ],
   exports: [DB, CounterStore],
 })
@@ -21,6 +32,7 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(DB) private readonly db: Db,
+    @Inject(CounterStore) private readonly counters: CounterStore,
     @Inject(databaseConfig.KEY) private readonly config: ConfigType<typeof databaseConfig>,
   ) {}
 
@@ -31,6 +43,7 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.counters instanceof RedisCounterStore) await this.counters.close();
     await this.db.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppModule } from '../../src/app.module';
@@ -57,6 +58,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     OTP_SENDER: 'webhook',
     OTP_WEBHOOK_URL: gateway.url,
     CORS_ORIGINS: '*',
+    // With E2E_REDIS_URL, counters live in that Redis database under a prefix of this app's own.
+    REDIS_URL: process.env.E2E_REDIS_URL ?? '',
+    REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
     ...env,
   });
 
