@@ -36,7 +36,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
             max: poolMax,
             connectionTimeoutMillis: 5000,
             // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
-            types: { getTypeParser: (oid, format) => (oid === types.builtins.INT8 ? Number : types.getTypeParser(oid, format)) },
+            types: { getTypeParser: int8AsNumber as typeof types.getTypeParser },
           }),
         }),
       });
@@ -47,6 +47,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
         }),
       });
   }
+}
+
+function int8AsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === (types.builtins.INT8 as number)) return Number;
+  return types.getTypeParser(oid, format) as (value: string) => unknown;
 }
 
 function openSqlite(url: string): SqliteDatabase.Database {

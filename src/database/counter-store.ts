@@ -69,6 +69,6 @@ export class DatabaseCounterStore extends CounterStore {
 
 /** A duplicate-key error of SQLite, PostgreSQL (23505) or MySQL/MariaDB (ER_DUP_ENTRY). */
 function isUniqueViolation(error: unknown): boolean {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
-  return code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY';
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY');
 }
