@@ -13,7 +13,8 @@ export type DomainErrorCode =
   | 'mesibo_refused'
   | 'mesibo_misconfigured'
   | 'mesibo_unavailable'
-  | 'otp_delivery_failed';
+  | 'otp_delivery_failed'
+  | 'service_unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -101,6 +102,14 @@ export class OtpDeliveryError extends DomainError {
   readonly code = 'otp_delivery_failed';
   constructor() {
     super('The code could not be sent. Try again shortly.');
+  }
+}
+
+/** A dependency of ours (the database) cannot be reached; the request may be retried. */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'service_unavailable';
+  constructor() {
+    super('The service is temporarily unavailable. Try again shortly.');
   }
 }
 

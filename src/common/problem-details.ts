@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Response } from 'express';
-import { DomainError, DomainErrorCode, InvalidRequestError, RateLimitedError } from './errors';
+import { DomainError, DomainErrorCode, errorMessage, InvalidRequestError, RateLimitedError } from './errors';
+import { asDomainError } from './infrastructure-errors';
 
 /** HTTP status of each domain error on the REST surface. */
 const STATUS: Record<DomainErrorCode, number> = {
@@ -14,6 +15,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   mesibo_misconfigured: 502,
   mesibo_unavailable: 503,
   otp_delivery_failed: 503,
+  service_unavailable: 503,
 };
 
 export interface ProblemDetails {
@@ -54,8 +56,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     sendProblem(res, this.toProblem(exception, res));
   }
 
-  private toProblem(exception: unknown, res: Response): ProblemDetails {
+  private toProblem(thrown: unknown, res: Response): ProblemDetails {
+    const exception = asDomainError(thrown);
     if (exception instanceof DomainError) {
+      if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       const status = STATUS[exception.code];
       if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
       if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

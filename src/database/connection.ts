@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
@@ -10,6 +11,8 @@ import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
 
 export type Db = Kysely<DatabaseSchema>;
+
+const logger = new Logger('Database');
 
 /** Injection token of the Kysely instance. */
 export const DB = Symbol('DB');
@@ -28,18 +31,19 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   switch (databaseEngineOf(url)) {
     case 'sqlite':
       return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: openSqlite(url) }) });
-    case 'postgres':
-      return new Kysely<DatabaseSchema>({
-        dialect: new PostgresDialect({
-          pool: new Pool({
-            connectionString: url,
-            max: poolMax,
-            connectionTimeoutMillis: 5000,
-            // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
-            types: { getTypeParser: int8AsNumber as typeof types.getTypeParser },
-          }),
-        }),
+    case 'postgres': {
+      const pool = new Pool({
+        connectionString: url,
+        max: poolMax,
+        connectionTimeoutMillis: 5000,
+        // BIGINT columns hold epoch milliseconds, well inside the safe integer range.
+        types: { getTypeParser: int8AsNumber as typeof types.getTypeParser },
       });
+      // An idle connection that breaks (database restart) is dropped from the pool; without a
+      // listener, pg would raise it as an unhandled 'error' event and end the process.
+      pool.on('error', (error) => logger.warn(`PostgreSQL connection lost: ${errorMessage(error)}`));
+      return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    }
     case 'mysql':
       return new Kysely<DatabaseSchema>({
         dialect: new MysqlDialect({

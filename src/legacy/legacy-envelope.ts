@@ -19,6 +19,7 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   rate_limited: 'RATELIMITED',
   mesibo_unavailable: 'MESIBOUNAVAILABLE',
   otp_delivery_failed: 'SENDFAILED',
+  service_unavailable: 'UNAVAILABLE',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { Clock } from '../common/clock';
-import { DomainError } from '../common/errors';
+import { DomainError, errorMessage } from '../common/errors';
+import { asDomainError } from '../common/infrastructure-errors';
 import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
 
 /** Every failure of the op API is a 200 with the envelope the apps parse; never a 500 or HTML. */
@@ -11,12 +12,14 @@ export class LegacyExceptionFilter implements ExceptionFilter {
 
   constructor(private readonly clock: Clock) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = asDomainError(thrown);
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const op = legacyOpOf(req);
     let reply: LegacyReply;
     if (exception instanceof DomainError) {
+      if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       reply = domainFailReply(op, this.clock.nowMs(), exception);
     } else {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -10,6 +10,7 @@ import { DB, Db } from '../../src/database/connection';
 import { MesiboSimulator } from '../../src/mesibo-simulator/mesibo-simulator';
 import { FakeClock } from './fake-clock';
 import { SmsGateway } from './sms-gateway';
+import { TcpProxy } from './tcp-proxy';
 import { createTestDatabase } from './test-database';
 
 export const APP_TOKEN = 'e2e-app-token-0123456789';
@@ -33,6 +34,8 @@ export interface TestApp {
   mesibo: MesiboSimulator;
   gateway: SmsGateway;
   logs: CapturingLogger;
+  /** Between the app and a database server, when asked for. */
+  databaseProxy?: TcpProxy;
   close(): Promise<void>;
 }
 
@@ -40,8 +43,13 @@ export interface TestApp {
  * Boots the whole service on a real port, with a fresh database (see test-database.ts), the mesibo simulator over
  * HTTP and a real SMS webhook receiver. `env` adds or overrides settings.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { databaseProxy?: boolean } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
+  // On a database server, optionally reach it through a proxy the test can cut.
+  const proxy = options.databaseProxy ? await proxyTo(database.url) : undefined;
   const mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
   const gateway = await new SmsGateway().start();
   const clock = new FakeClock();
@@ -49,7 +57,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATABASE_URL: proxy?.url ?? database.url,
     MESIBO_API_URL: mesibo.url,
     MESIBO_APP_TOKEN: APP_TOKEN,
     MESIBO_RETRIES: '1',
@@ -81,11 +89,21 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     mesibo,
     gateway,
     logs,
+    databaseProxy: proxy?.proxy,
     async close() {
       await app.close();
+      await proxy?.proxy.stop();
       await mesibo.stop();
       await gateway.stop();
       await database.drop();
     },
   };
+}
+
+async function proxyTo(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(databaseUrl);
+  const proxy = await new TcpProxy(url.hostname, Number(url.port)).start();
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.listeningPort);
+  return { proxy, url: url.toString() };
 }
