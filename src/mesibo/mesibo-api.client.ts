@@ -70,7 +70,9 @@ export class MesiboApiClient {
       const text = await response.body.text();
       // mesibo explains failures in the body, whatever the status; read it first.
       const reply = parseReply(text);
-      if (reply && (response.statusCode < 500 || reply.result === false)) return { kind: 'reply', reply };
+      if (reply && response.statusCode < 500) return { kind: 'reply', reply };
+      // A rejected App Token is final whatever the status; any other 5xx is worth another try.
+      if (reply?.error !== undefined && APP_TOKEN_ERRORS.has(reply.error)) return { kind: 'reply', reply };
       if (response.statusCode >= 500) return { kind: 'retry', reason: `HTTP ${response.statusCode}` };
       this.logger.error(`mesibo ${op} answered HTTP ${response.statusCode} with a body that is not a mesibo reply`);
       throw new MesiboUnavailableError();

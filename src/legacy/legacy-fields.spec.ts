@@ -1,0 +1,121 @@
+import { InvalidRequestError } from '../common/errors';
+import { LegacyBodyError, LegacyRequest, parseRelaxedJson } from './legacy-body.parser';
+import { readLegacyCall } from './legacy-fields';
+
+function request(body: unknown, query: Record<string, unknown> = {}, legacyBodyError?: LegacyBodyError): LegacyRequest {
+  return { body, query, legacyBodyError } as unknown as LegacyRequest;
+}
+
+/** The InvalidRequestError a read throws; fails the test when it returns. */
+function invalidRequestOf(req: LegacyRequest): InvalidRequestError {
+  try {
+    readLegacyCall(req);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    return error as InvalidRequestError;
+  }
+  throw new Error('expected the request to be refused');
+}
+
+describe('parseRelaxedJson', () => {
+  it('reads strict JSON', () => {
+    expect(parseRelaxedJson('{"op":"login","phone":"18005551234","dt":1}')).toEqual({ op: 'login', phone: '18005551234', dt: 1 });
+  });
+
+  it('reads the relaxed syntax of the mesibo docs: unquoted keys', () => {
+    expect(parseRelaxedJson('{op: "login", phone: "18005551234", appid: "com.messenger.appid"}')).toEqual({
+      op: 'login',
+      phone: '18005551234',
+      appid: 'com.messenger.appid',
+    });
+  });
+
+  it('reads single quotes and a trailing comma', () => {
+    expect(parseRelaxedJson("{op: 'login', phone: '18005551234',}")).toEqual({ op: 'login', phone: '18005551234' });
+  });
+
+  it.each(['', '   ', '\n\t'])('reads an empty body %p as an empty object', (body) => {
+    expect(parseRelaxedJson(body)).toEqual({});
+  });
+
+  it.each(['garbage', '{op: login', 'op=login&phone=1', '{"op": "login"} trailing'])('returns undefined for %p', (body) => {
+    expect(parseRelaxedJson(body)).toBeUndefined();
+  });
+});
+
+describe('readLegacyCall', () => {
+  it('returns the op and the fields', () => {
+    expect(readLegacyCall(request({ op: 'login', phone: '18005551234', appid: 'com.messenger.appid' }))).toEqual({
+      op: 'login',
+      fields: { op: 'login', phone: '18005551234', appid: 'com.messenger.appid' },
+    });
+  });
+
+  it('trims and lowercases the op and trims the fields', () => {
+    const call = readLegacyCall(request({ op: '  LogIn ', phone: ' 18005551234\n' }));
+
+    expect(call.op).toBe('login');
+    expect(call.fields.phone).toBe('18005551234');
+  });
+
+  it('turns numbers and booleans into strings', () => {
+    const call = readLegacyCall(request({ op: 'login', dt: 12, code: 123456, flag: true, off: false }));
+
+    expect(call.fields).toMatchObject({ dt: '12', code: '123456', flag: 'true', off: 'false' });
+  });
+
+  it('skips null fields', () => {
+    expect(readLegacyCall(request({ op: 'login', name: null })).fields).toEqual({ op: 'login' });
+  });
+
+  it('reads fields from the query too', () => {
+    expect(readLegacyCall(request({}, { op: 'login', phone: '18005551234' }))).toEqual({
+      op: 'login',
+      fields: { op: 'login', phone: '18005551234' },
+    });
+  });
+
+  it('lets body fields win over query fields', () => {
+    const call = readLegacyCall(request({ op: 'login', phone: '18005551234' }, { op: 'logout', phone: '1', appid: 'q' }));
+
+    expect(call.op).toBe('login');
+    expect(call.fields).toEqual({ op: 'login', phone: '18005551234', appid: 'q' });
+  });
+
+  it.each<[string, unknown]>([
+    ['an array', [{ op: 'login' }]],
+    ['a number', 42],
+    ['a string', 'op=login'],
+    ['null', null],
+    ['undefined', undefined],
+  ])('refuses %s as the body', (_label, body) => {
+    invalidRequestOf(request(body, { op: 'login' }));
+  });
+
+  it('refuses nested objects and arrays in fields, naming them', () => {
+    const error = invalidRequestOf(request({ op: 'login', user: { phone: '1' }, tags: ['a'] }));
+
+    expect(error.details).toEqual(expect.arrayContaining(['user must be a string', 'tags must be a string']));
+    expect(error.details).toHaveLength(2);
+  });
+
+  it('refuses an array in a query field', () => {
+    expect(invalidRequestOf(request({}, { op: ['login', 'logout'] })).details).toEqual(['op must be a string']);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['missing', { phone: '18005551234' }],
+    ['empty', { op: '' }],
+    ['blank', { op: '   ' }],
+    ['null', { op: null }],
+  ])('refuses an op that is %s', (_label, body) => {
+    expect(invalidRequestOf(request(body)).message).toMatch(/op/);
+  });
+
+  it.each<[LegacyBodyError, RegExp]>([
+    ['too_large', /too large/],
+    ['malformed', /not valid/],
+  ])('refuses a body the parser marked %s, even with usable fields', (kind, message) => {
+    expect(invalidRequestOf(request({ op: 'login' }, { op: 'login' }, kind)).message).toMatch(message);
+  });
+});

@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { FakeClock as TestClock } from '../../test/support/fake-clock';
+import { InvalidCodeError, RateLimitedError } from '../common/errors';
+import { OtpConfig } from '../config';
+import { Db, migrateToLatest, openDatabase } from '../database/connection';
+import { DatabaseCounterStore } from '../database/counter-store';
+import { OtpRepository } from './otp.repository';
+import { OtpService } from './otp.service';
+import { OtpMessage, OtpSender } from './senders/otp-sender';
+
+/** The delivery boundary: keeps what it was asked to send, or fails once when told to. */
+class RecordingSender extends OtpSender {
+  readonly sent: OtpMessage[] = [];
+  private failure?: Error;
+
+  failNextWith(error: Error): void {
+    this.failure = error;
+  }
+
+  send(message: OtpMessage): Promise<void> {
+    const failure = this.failure;
+    if (failure) {
+      this.failure = undefined;
+      return Promise.reject(failure);
+    }
+    this.sent.push(message);
+    return Promise.resolve();
+  }
+
+  lastCodeFor(destination: string): string {
+    const message = this.sent.filter((m) => m.to === destination).at(-1);
+    if (!message) throw new Error(`no code was sent to ${destination}`);
+    return message.code;
+  }
+}
+
+const PHONE = '18005551234';
+const OTHER_PHONE = '919876543210';
+
+const config: OtpConfig = {
+  secret: randomBytes(32),
+  ephemeralSecret: false,
+  length: 6,
+  ttlSeconds: 300,
+  maxAttempts: 5,
+  resendCooldownSeconds: 30,
+  maxFailuresPerWindow: 10,
+  failureWindowSeconds: 3600,
+  sender: 'console',
+  webhook: { timeoutMs: 5000 },
+  messageTemplate: 'Your code is {code}',
+};
+
+/** A code of the same length that is certainly not `code`. */
+function wrongCode(code: string): string {
+  const last = (Number(code.at(-1)) + 1) % 10;
+  return `${code.slice(0, -1)}${last}`;
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject, but it resolved');
+}
+
+describe('OtpService', () => {
+  let db: Db;
+  let clock: TestClock;
+  let sender: RecordingSender;
+  let service: OtpService;
+
+  beforeEach(async () => {
+    db = openDatabase('sqlite::memory:');
+    await migrateToLatest(db);
+    clock = new TestClock();
+    sender = new RecordingSender();
+    service = new OtpService(new OtpRepository(db), new DatabaseCounterStore(db, clock), sender, clock, config);
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  async function issueCode(destination = PHONE): Promise<string> {
+    await service.issue('sms', destination);
+    return sender.lastCodeFor(destination);
+  }
+
+  async function expectInvalidCode(promise: Promise<unknown>, reason?: InvalidCodeError['reason']): Promise<void> {
+    const error = await rejectionOf(promise);
+    expect(error).toBeInstanceOf(InvalidCodeError);
+    if (reason !== undefined) expect((error as InvalidCodeError).reason).toBe(reason);
+  }
+
+  async function expectRateLimited(promise: Promise<unknown>): Promise<RateLimitedError> {
+    const error = await rejectionOf(promise);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    return error as RateLimitedError;
+  }
+
+  /**
+   * Makes `count` wrong tries on PHONE, at most 4 per code (so no code is used up), asking for a
+   * new code past the cooldown whenever one has taken 4. Returns the code pending at the end.
+   */
+  async function spendWrongTries(count: number): Promise<string> {
+    let code = await issueCode();
+    for (let spent = 0; spent < count; spent++) {
+      if (spent > 0 && spent % 4 === 0) {
+        clock.advance(30);
+        code = await issueCode();
+      }
+      await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
+    }
+    return code;
+  }
+
+  describe('issue', () => {
+    it('sends a 6-digit code inside the configured message and reports expiry and cooldown', async () => {
+      const issued = await service.issue('sms', PHONE);
+
+      expect(sender.sent).toHaveLength(1);
+      const [message] = sender.sent;
+      expect(message.code).toMatch(/^\d{6}$/);
+      expect(message.channel).toBe('sms');
+      expect(message.to).toBe(PHONE);
+      expect(message.text).toBe(`Your code is ${message.code}`);
+      expect(issued.expiresAt.getTime()).toBe(clock.nowMs() + 300_000);
+      expect(issued.resendAfterSeconds).toBe(30);
+    });
+
+    it('draws a fresh code each time', async () => {
+      const destinations = Array.from({ length: 8 }, (_, i) => `1800555000${i}`);
+      for (const destination of destinations) await service.issue('sms', destination);
+
+      expect(new Set(sender.sent.map((m) => m.code)).size).toBeGreaterThan(1);
+    });
+
+    it('stores only a keyed hash of the code, never the code itself', async () => {
+      const code = await issueCode();
+
+      const rows = await db.selectFrom('otp_challenges').selectAll().execute();
+      expect(rows).toHaveLength(1);
+      const [row] = rows;
+      expect(row.destination).toBe(PHONE);
+      expect(row.code_hash).not.toBe(code);
+      expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
+      for (const value of Object.values(row)) expect(String(value)).not.toContain(code);
+    });
+
+    it('refuses another code during the 30 s cooldown and allows it afterwards', async () => {
+      await service.issue('sms', PHONE);
+
+      const atOnce = await expectRateLimited(service.issue('sms', PHONE));
+      expect(atOnce.retryAfterSeconds).toBe(30);
+
+      clock.advance(29);
+      const nearlyThere = await expectRateLimited(service.issue('sms', PHONE));
+      expect(nearlyThere.retryAfterSeconds).toBe(1);
+      expect(sender.sent).toHaveLength(1);
+
+      clock.advance(1);
+      await service.issue('sms', PHONE);
+      expect(sender.sent).toHaveLength(2);
+    });
+
+    it('lets a new code replace the pending one: the old code is refused, the new one accepted', async () => {
+      const oldCode = await issueCode();
+      let newCode = oldCode;
+      while (newCode === oldCode) {
+        clock.advance(30);
+        newCode = await issueCode();
+      }
+
+      expect(await db.selectFrom('otp_challenges').selectAll().execute()).toHaveLength(1);
+      await expectInvalidCode(service.verify('sms', PHONE, oldCode), 'wrong');
+      await expect(service.verify('sms', PHONE, newCode)).resolves.toBeUndefined();
+    });
+
+    it('propagates a delivery failure and leaves no cooldown, so the user can ask again at once', async () => {
+      const failure = new Error('gateway down');
+      sender.failNextWith(failure);
+
+      await expect(service.issue('sms', PHONE)).rejects.toBe(failure);
+      expect(await db.selectFrom('otp_challenges').selectAll().execute()).toHaveLength(0);
+
+      const code = await issueCode();
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('verify', () => {
+    it('accepts the right code once; a second use fails', async () => {
+      const code = await issueCode();
+
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expectInvalidCode(service.verify('sms', PHONE, code));
+    });
+
+    it('refuses a code when none was issued', async () => {
+      await expectInvalidCode(service.verify('sms', PHONE, '123456'), 'none_pending');
+    });
+
+    it('refuses the code for another destination', async () => {
+      const code = await issueCode();
+
+      await expectInvalidCode(service.verify('sms', OTHER_PHONE, code));
+      await expectInvalidCode(service.verify('email', PHONE, code));
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('still accepts the code after 299 s', async () => {
+      const code = await issueCode();
+      clock.advance(299);
+
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('refuses the code once 300 s have passed', async () => {
+      const code = await issueCode();
+      clock.advance(300);
+
+      await expectInvalidCode(service.verify('sms', PHONE, code), 'expired');
+    });
+
+    it('refuses even the right code after 5 wrong tries', async () => {
+      const code = await issueCode();
+      for (let i = 0; i < 5; i++) await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
+
+      await expectInvalidCode(service.verify('sms', PHONE, code), 'used_up');
+    });
+
+    it('accepts the right code after 4 wrong tries', async () => {
+      const code = await issueCode();
+      for (let i = 0; i < 4; i++) await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
+
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('wrong-try budget per destination', () => {
+    it('locks the destination after 10 wrong tries spread over three codes: resends do not reset it', async () => {
+      const code = await spendWrongTries(10);
+      expect(sender.sent).toHaveLength(3);
+
+      const onVerify = await expectRateLimited(service.verify('sms', PHONE, code));
+      expect(onVerify.retryAfterSeconds).toBeGreaterThan(30);
+      expect(onVerify.retryAfterSeconds).toBeLessThanOrEqual(3600);
+
+      // Past the resend cooldown, so only the lock can refuse the request.
+      clock.advance(30);
+      const sentBefore = sender.sent.length;
+      const onIssue = await expectRateLimited(service.issue('sms', PHONE));
+      expect(onIssue.retryAfterSeconds).toBeGreaterThan(30);
+      expect(sender.sent).toHaveLength(sentBefore);
+    });
+
+    it('does not lock after 9 wrong tries', async () => {
+      const code = await spendWrongTries(9);
+
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('lifts the lock when the window that began with the first wrong try ends', async () => {
+      const firstFailureAt = clock.nowMs();
+      await spendWrongTries(10);
+      const elapsed = (clock.nowMs() - firstFailureAt) / 1000;
+
+      clock.advance(3600 - elapsed - 1);
+      await expectRateLimited(service.issue('sms', PHONE));
+
+      clock.advance(1);
+      const code = await issueCode();
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('lifts the lock after a further 3600 s', async () => {
+      await spendWrongTries(10);
+      clock.advance(3600);
+
+      const code = await issueCode();
+      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('leaves other destinations unaffected', async () => {
+      await spendWrongTries(10);
+
+      const code = await issueCode(OTHER_PHONE);
+      await expectInvalidCode(service.verify('sms', OTHER_PHONE, wrongCode(code)), 'wrong');
+      await expect(service.verify('sms', OTHER_PHONE, code)).resolves.toBeUndefined();
+      await expectRateLimited(service.verify('sms', PHONE, '123456'));
+    });
+  });
+});
