@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { errorMessage } from './common/errors';
 import { allConfigs, ConfigError } from './config';
 import { loadAppConfig } from './config/app.config';
 import { loadDotEnvFile } from './config/env';
@@ -29,14 +30,25 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create(AppModule.register({ mesibo }), { bodyParser: false });
   configureApp(app);
-  app.enableShutdownHooks();
-  if (simulator) {
-    const running = simulator;
-    process.once('beforeExit', () => void running.stop());
+  // On SIGTERM/SIGINT: stop accepting, let requests in flight finish, close pools, exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received: finishing requests in flight, then stopping`);
+      void app
+        .close()
+        .then(() => simulator?.stop())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error(`Shutdown failed: ${errorMessage(error)}`);
+            process.exit(1);
+          },
+        );
+    });
   }
   const { port, host } = loadAppConfig();
   await app.listen(port, host);
-  logger.log(`Listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+  logger.log(`Listening on ${await app.getUrl()}`);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -29,6 +29,8 @@ export class MesiboSimulator {
   readonly users = new Map<string, SimulatedUser>();
   /** Every op received, in order, without the App Token. */
   readonly requests: Array<{ op: unknown; body: Record<string, unknown> }> = [];
+  /** Added before every answer, to play a slow mesibo. */
+  delayMs = 0;
   private nextUid = 1000;
   private failures: number[] = [];
   private server?: Server;
@@ -71,6 +73,7 @@ export class MesiboSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply = await this.route(req);
+    if (this.delayMs > 0) await new Promise((done) => setTimeout(done, this.delayMs));
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body));
   }

@@ -1,0 +1,98 @@
+import request from 'supertest';
+import { MesiboSimulator } from '../src/mesibo-simulator/mesibo-simulator';
+import { AppProcess, startAppProcess } from './support/app-process';
+import { SmsGateway } from './support/sms-gateway';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { randomBytes } from 'node:crypto';
+
+const PHONE = '18005551234';
+const APPID = 'com.mesibo.firstapp';
+const APP_TOKEN = 'multi-instance-app-token';
+
+/**
+ * Two processes of the service over one database (and one Redis when E2E_REDIS_URL is set), as
+ * behind a load balancer: every limit and every session must be shared.
+ */
+describe('two instances of the service', () => {
+  let database: TestDatabase;
+  let mesibo: MesiboSimulator;
+  let gateway: SmsGateway;
+  let a: AppProcess;
+  let b: AppProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
+    gateway = await new SmsGateway().start();
+    const env = {
+      DATABASE_URL: database.url,
+      MESIBO_API_URL: mesibo.url,
+      MESIBO_APP_TOKEN: APP_TOKEN,
+      OTP_SECRET: 'shared-otp-secret-of-both-instances-0123',
+      OTP_SENDER: 'webhook',
+      OTP_WEBHOOK_URL: gateway.url,
+      REDIS_URL: process.env.E2E_REDIS_URL ?? '',
+      REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
+    };
+    // One after the other: the first applies the migrations (starting both at once is covered by the migration lock).
+    a = await startAppProcess(env);
+    b = await startAppProcess(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await mesibo.stop();
+    await gateway.stop();
+    await database.drop();
+  });
+
+  const otp = (app: AppProcess, phone: string) => request(app.url).post('/v1/auth/otp').send({ phone, appid: APPID });
+  const verify = (app: AppProcess, phone: string, code: string) =>
+    request(app.url).post('/v1/auth/otp/verify').send({ phone, appid: APPID, otp: code });
+
+  it('verifies on B a code requested on A, and sees on A a logout made on B', async () => {
+    expect((await otp(a, PHONE)).status).toBe(202);
+    const res = await verify(b, PHONE, gateway.lastCodeFor(PHONE));
+    expect(res.status).toBe(200);
+    const token = res.body.token as string;
+
+    expect((await request(a.url).get('/v1/me').auth(token, { type: 'bearer' })).status).toBe(200);
+    expect((await request(b.url).post('/').send({ op: 'logout', token })).body.result).toBe('OK');
+    expect((await request(a.url).get('/v1/me').auth(token, { type: 'bearer' })).status).toBe(401);
+  });
+
+  it('enforces the resend cooldown across instances', async () => {
+    const phone = '14155550101';
+    expect((await otp(a, phone)).status).toBe(202);
+    const second = await otp(b, phone);
+    expect(second.status).toBe(429);
+    expect(gateway.messages.filter((m) => m.to === phone)).toHaveLength(1);
+  });
+
+  it('adds up wrong tries made on both instances', async () => {
+    const phone = '14155550102';
+    expect((await otp(b, phone)).status).toBe(202);
+    const code = gateway.lastCodeFor(phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (const app of [a, b, a, b, a]) expect((await verify(app, phone, wrong)).status).toBe(401);
+    // Five wrong tries in all, so the code is dead on either instance.
+    const right = await verify(b, phone, code);
+    expect(right.status).toBe(401);
+    expect(right.body.code).toBe('invalid_code');
+  });
+
+  it('finishes a request in flight when stopped with SIGTERM, then exits cleanly', async () => {
+    const phone = '14155550103';
+    expect((await otp(a, phone)).status).toBe(202);
+    mesibo.delayMs = 1000;
+    const inFlight = verify(a, phone, gateway.lastCodeFor(phone)).then((res) => res);
+    await new Promise((done) => setTimeout(done, 300));
+    const exit = a.stop();
+    const res = await inFlight;
+    mesibo.delayMs = 0;
+    expect(res.status).toBe(200);
+    expect(await exit).toBe(0);
+    // The other instance carries on.
+    expect((await request(b.url).get('/v1/me').auth(res.body.token as string, { type: 'bearer' })).status).toBe(200);
+  });
+});
