@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -63,21 +63,36 @@ function openSqlite(url: string): SqliteDatabase.Database {
   const filename = location === ':memory:' ? ':memory:' : resolve(location);
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const sqlite = new SqliteDatabase(filename);
-  // WAL lets readers proceed while one writer writes; the busy timeout makes a second
-  // process wait for the write lock instead of failing at once.
-  sqlite.pragma('journal_mode = WAL');
+  // The busy timeout makes a second process wait for a lock instead of failing at once; it comes
+  // first, since switching to WAL takes a lock too. WAL lets readers proceed while one writer writes.
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
 }
 
 /**
- * Applies pending migrations; returns the names applied. Throws if one fails. Kysely's migrator
- * holds a lock (an advisory lock on PostgreSQL, GET_LOCK on MySQL) while it runs, so instances
- * starting together apply each migration once.
+ * Applies pending migrations; returns the names applied. Throws if one fails. Instances starting
+ * together apply each migration once: Kysely's migrator holds an advisory lock on PostgreSQL and
+ * GET_LOCK on MySQL; on SQLite, whose Kysely adapter takes no lock, the whole run happens inside
+ * one BEGIN IMMEDIATE transaction, which other processes wait for (busy_timeout).
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return runMigrator(new Migrator({ db, provider: migrationProvider }));
+  return db.connection().execute(async (connection) => {
+    await sql`BEGIN IMMEDIATE`.execute(connection);
+    try {
+      const applied = await runMigrator(new Migrator({ db: connection, provider: migrationProvider, disableTransactions: true }));
+      await sql`COMMIT`.execute(connection);
+      return applied;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(connection);
+      throw error;
+    }
+  });
+}
+
+async function runMigrator(migrator: Migrator): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
