@@ -7,6 +7,7 @@ import { InvalidRequestError } from './common/errors';
 import { ProblemDetailsFilter } from './common/problem-details';
 import { allConfigs } from './config';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { MesiboModule } from './mesibo/mesibo.module';
 import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
@@ -30,6 +31,7 @@ export class AppModule {
         { ...MesiboModule.register(options.mesibo), global: true },
         AuthModule,
         LegacyModule,
+        HealthModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

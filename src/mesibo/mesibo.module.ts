@@ -31,7 +31,8 @@ export class MesiboModule implements OnApplicationShutdown {
         },
         MesiboTokenService,
       ],
-      exports: [MesiboTokenService],
+      // The settings (never the client) are shared, for the health check's reachability probe.
+      exports: [MesiboTokenService, MESIBO_SETTINGS],
     };
   }
 
