@@ -14,7 +14,13 @@ export type DomainErrorCode =
   | 'mesibo_misconfigured'
   | 'mesibo_unavailable'
   | 'otp_delivery_failed'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  | 'invalid_credentials'
+  | 'email_not_verified'
+  | 'weak_password'
+  | 'identity_in_use'
+  | 'last_identity'
+  | 'not_found';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -110,6 +116,51 @@ export class ServiceUnavailableError extends DomainError {
   readonly code = 'service_unavailable';
   constructor() {
     super('The service is temporarily unavailable. Try again shortly.');
+  }
+}
+
+/** Wrong email or password, or no such account: one answer for all, so nobody learns which accounts exist. */
+export class InvalidCredentialsError extends DomainError {
+  readonly code = 'invalid_credentials';
+  constructor() {
+    super('The email or password is not correct.');
+  }
+}
+
+/** The password was right, but the address was never confirmed with the emailed code. */
+export class EmailNotVerifiedError extends DomainError {
+  readonly code = 'email_not_verified';
+  constructor() {
+    super('Confirm your email address with the code we sent before logging in.');
+  }
+}
+
+export class WeakPasswordError extends DomainError {
+  readonly code = 'weak_password';
+  constructor(reason: string) {
+    super(reason);
+  }
+}
+
+/** The login method proven belongs to another user already. */
+export class IdentityInUseError extends DomainError {
+  readonly code = 'identity_in_use';
+  constructor() {
+    super('This login is already linked to another account.');
+  }
+}
+
+export class LastIdentityError extends DomainError {
+  readonly code = 'last_identity';
+  constructor() {
+    super('This is the only way to log in to the account; link another before removing it.');
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(what: string) {
+    super(`${what} was not found.`);
   }
 }
 

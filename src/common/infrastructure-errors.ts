@@ -30,3 +30,9 @@ export function asDomainError(thrown: unknown): unknown {
   if (isDatabaseUnavailable(thrown)) return new ServiceUnavailableError();
   return thrown;
 }
+
+/** A duplicate-key error of SQLite, PostgreSQL (23505) or MySQL/MariaDB (ER_DUP_ENTRY). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY');
+}

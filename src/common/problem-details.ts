@@ -16,6 +16,12 @@ const STATUS: Record<DomainErrorCode, number> = {
   mesibo_unavailable: 503,
   otp_delivery_failed: 503,
   service_unavailable: 503,
+  invalid_credentials: 401,
+  email_not_verified: 403,
+  weak_password: 400,
+  identity_in_use: 409,
+  last_identity: 409,
+  not_found: 404,
 };
 
 export interface ProblemDetails {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../common/infrastructure-errors';
 import { DB, Db } from './connection';
 
 /**
@@ -67,8 +68,3 @@ export class DatabaseCounterStore extends CounterStore {
   }
 }
 
-/** A duplicate-key error of SQLite, PostgreSQL (23505) or MySQL/MariaDB (ER_DUP_ENTRY). */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY');
-}

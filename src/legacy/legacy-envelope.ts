@@ -20,6 +20,12 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   mesibo_unavailable: 'MESIBOUNAVAILABLE',
   otp_delivery_failed: 'SENDFAILED',
   service_unavailable: 'UNAVAILABLE',
+  invalid_credentials: 'BADLOGIN',
+  email_not_verified: 'NOTVERIFIED',
+  weak_password: 'BADPASSWORD',
+  identity_in_use: 'BADREQUEST',
+  last_identity: 'BADREQUEST',
+  not_found: 'BADREQUEST',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

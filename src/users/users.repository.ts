@@ -34,6 +34,29 @@ export class UsersRepository {
       .executeTakeFirst();
   }
 
+  findIdentity(method: string, subject: string): Promise<IdentityRow | undefined> {
+    return this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('method', '=', method)
+      .where('subject', '=', subject)
+      .executeTakeFirst();
+  }
+
+  /** Deletes an identity of the user unless it is the user's last. */
+  async deleteIdentityUnlessLast(userId: string, identityId: string, now: number): Promise<'deleted' | 'last' | 'missing'> {
+    return this.db.transaction().execute(async (trx) => {
+      // Writing the user row first serializes concurrent removals for this user on every engine,
+      // so two of them cannot each see two identities and leave none.
+      await trx.updateTable('users').set({ updated_at: now }).where('id', '=', userId).execute();
+      const owned = await trx.selectFrom('identities').select('id').where('user_id', '=', userId).execute();
+      if (!owned.some((row) => row.id === identityId)) return 'missing';
+      if (owned.length <= 1) return 'last';
+      await trx.deleteFrom('identities').where('id', '=', identityId).execute();
+      return 'deleted';
+    });
+  }
+
   listIdentities(userId: string): Promise<IdentityRow[]> {
     return this.db
       .selectFrom('identities')
@@ -59,7 +82,7 @@ export class UsersRepository {
     return row;
   }
 
-  async insertIdentity(userId: string, identity: NewIdentity, now: number, executor: Executor): Promise<void> {
+  async insertIdentity(userId: string, identity: NewIdentity, now: number, executor: Executor = this.db): Promise<void> {
     await executor
       .insertInto('identities')
       .values({

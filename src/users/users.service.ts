@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { IdentityInUseError, LastIdentityError, NotFoundError } from '../common/errors';
+import { isUniqueViolation } from '../common/infrastructure-errors';
 import { IdentityRow, UserRow } from '../database/schema';
 import { Executor, NewIdentity, UsersRepository } from './users.repository';
 
@@ -22,6 +24,30 @@ export class UsersService {
 
   listIdentities(userId: string): Promise<IdentityRow[]> {
     return this.users.listIdentities(userId);
+  }
+
+  /**
+   * Links a proven identity to a logged-in user. Linking what the user already has is a no-op;
+   * an identity of another user is refused (accounts are never merged implicitly).
+   */
+  async linkIdentity(userId: string, identity: NewIdentity, now: number): Promise<void> {
+    const existing = await this.users.findIdentity(identity.method, identity.subject);
+    if (existing?.user_id === userId) return;
+    if (existing) throw new IdentityInUseError();
+    try {
+      await this.users.insertIdentity(userId, identity, now);
+    } catch (error) {
+      // Another request linked it between our read and write.
+      if (isUniqueViolation(error)) throw new IdentityInUseError();
+      throw error;
+    }
+  }
+
+  /** Removes one of the user's identities; never the last, so the account stays reachable. */
+  async unlinkIdentity(userId: string, identityId: string, now: number): Promise<void> {
+    const outcome = await this.users.deleteIdentityUnlessLast(userId, identityId, now);
+    if (outcome === 'missing') throw new NotFoundError('The identity');
+    if (outcome === 'last') throw new LastIdentityError();
   }
 
   /**
