@@ -54,12 +54,24 @@ export interface CountersTable {
   expires_at: number;
 }
 
+export interface EmailAccountsTable {
+  /** Lowercased. */
+  email: string;
+  password_hash: string;
+  display_name: string | null;
+  /** When the emailed code was entered; null until then, and the account cannot log in. */
+  verified_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   identities: IdentitiesTable;
   otp_challenges: OtpChallengesTable;
   sessions: SessionsTable;
   counters: CountersTable;
+  email_accounts: EmailAccountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -67,3 +79,4 @@ export type IdentityRow = Selectable<IdentitiesTable>;
 export type OtpChallengeRow = Selectable<OtpChallengesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSession = Insertable<SessionsTable>;
+export type EmailAccountRow = Selectable<EmailAccountsTable>;

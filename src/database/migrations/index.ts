@@ -1,5 +1,6 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
+import * as emailAccounts from './0002-email-accounts';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -8,6 +9,7 @@ import * as initial from './0001-initial';
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-email-accounts': emailAccounts,
 };
 
 export const migrationProvider: MigrationProvider = {
