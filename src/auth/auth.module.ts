@@ -11,10 +11,16 @@ import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { PhoneOtpStrategy } from './strategies/phone-otp.strategy';
 import { UserTokenStrategy } from './strategies/user-token.strategy';
+import { LocalStrategy } from './strategies/local.strategy';
+import { EmailAccountsRepository } from './email/email-accounts.repository';
+import { EmailAuthController } from './email/email-auth.controller';
+import { EmailLoginService } from './email/email-login.service';
+import { PasswordHasher } from './email/password-hasher';
+import { IdentitiesController } from './identities.controller';
 
 @Module({
   imports: [PassportModule, OtpModule, UsersModule],
-  controllers: [AuthController, MeController],
+  controllers: [AuthController, EmailAuthController, MeController, IdentitiesController],
   providers: [
     AuthService,
     SessionsRepository,
@@ -23,7 +29,11 @@ import { UserTokenStrategy } from './strategies/user-token.strategy';
     PassportAuthenticator,
     PhoneOtpStrategy,
     UserTokenStrategy,
+    EmailAccountsRepository,
+    EmailLoginService,
+    PasswordHasher,
+    LocalStrategy,
   ],
-  exports: [AuthService, SessionsService, PhoneLoginService, PassportAuthenticator],
+  exports: [AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService],
 })
 export class AuthModule {}

@@ -25,6 +25,19 @@ export class SessionsRepository {
       .executeTakeFirst();
   }
 
+  /** Ends every live session of a user but one (or all); returns how many ended. */
+  async revokeAllForUser(userId: string, now: number, exceptSessionId?: string): Promise<number> {
+    let query = this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now);
+    if (exceptSessionId) query = query.where('id', '!=', exceptSessionId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Marks a live session revoked; returns it, or undefined when there was none to end. */
   async revokeByTokenHash(tokenHash: string, now: number): Promise<SessionRow | undefined> {
     const session = await this.findLiveByTokenHash(tokenHash, now);

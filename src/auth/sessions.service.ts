@@ -36,6 +36,15 @@ export class SessionsService {
   }
 
   /**
+   * Ends all of a user's sessions here, but `exceptSessionId` (the caller's own). Only hashes of
+   * their tokens are kept, so the tokens themselves cannot be revoked at mesibo; they stop opening
+   * this API at once and lapse at mesibo when they expire.
+   */
+  endAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
+    return this.sessions.revokeAllForUser(userId, this.clock.nowMs(), exceptSessionId);
+  }
+
+  /**
    * Ends the session of `token` if it is live, then asks mesibo to drop the token (best effort).
    * Unknown, expired and already-ended tokens are not an error: logging out is idempotent.
    */

@@ -1,18 +1,31 @@
 import { appConfig } from './app.config';
 import { clientConfig } from './client.config';
 import { databaseConfig } from './database.config';
+import { emailConfig } from './email.config';
 import { mesiboConfig } from './mesibo.config';
 import { otpConfig } from './otp.config';
+import { passwordConfig } from './password.config';
 import { redisConfig } from './redis.config';
 
-export { appConfig, clientConfig, databaseConfig, mesiboConfig, otpConfig, redisConfig };
+export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, otpConfig, passwordConfig, redisConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
+export type { EmailConfig, EmailSenderKind } from './email.config';
+export type { PasswordConfig } from './password.config';
 export type { MesiboConfig } from './mesibo.config';
 export type { OtpConfig, OtpSenderKind } from './otp.config';
 export type { RedisConfig } from './redis.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
-export const allConfigs = [appConfig, clientConfig, databaseConfig, mesiboConfig, otpConfig, redisConfig];
+export const allConfigs = [
+  appConfig,
+  clientConfig,
+  databaseConfig,
+  emailConfig,
+  mesiboConfig,
+  otpConfig,
+  passwordConfig,
+  redisConfig,
+];

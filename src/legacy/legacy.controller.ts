@@ -6,9 +6,11 @@ import { AuthService } from '../auth/auth.service';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
 import { PhoneLoginService } from '../auth/phone-login.service';
 import { SessionsService } from '../auth/sessions.service';
+import { LOCAL_STRATEGY } from '../auth/strategies/local.strategy';
 import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
+import { VerifiedIdentity } from '../auth/verified-identity';
 import { Clock } from '../common/clock';
-import { InvalidPhoneError, MissingAppIdError, errorMessage } from '../common/errors';
+import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError } from '../common/errors';
 import { clientConfig } from '../config';
 import { LegacyRequest } from './legacy-body.parser';
 import { failReply, LegacyReply, okReply } from './legacy-envelope';
@@ -52,8 +54,22 @@ export class LegacyController {
     }
   }
 
-  private async login({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+  private async login(call: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+    const { fields } = call;
     if (!fields.appid) throw new MissingAppIdError();
+    // An app switches to email login by sending email and password instead of phone.
+    if (fields.email !== undefined || fields.password !== undefined) return this.loginByEmail(call, req, res);
+    return this.loginByPhone(call, req, res);
+  }
+
+  private async loginByEmail({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+    if (!fields.email || !fields.password) throw new InvalidRequestError('email and password are both needed.');
+    req.body = { ...fields };
+    const identity = await this.authenticator.authenticate(LOCAL_STRATEGY, req, res);
+    return this.completeLogin(op, identity, fields);
+  }
+
+  private async loginByPhone({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
     if (!fields.phone) throw new InvalidPhoneError();
     // Builds before 2021 sent the code as `code`.
     const otp = fields.otp || fields.code;
@@ -65,6 +81,10 @@ export class LegacyController {
     // The strategy reads its credentials from the body, as Passport strategies do.
     req.body = { ...fields, otp };
     const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
+    return this.completeLogin(op, identity, fields);
+  }
+
+  private async completeLogin(op: string, identity: VerifiedIdentity, fields: Record<string, string>): Promise<LegacyReply> {
     const login = await this.auth.completeLogin(identity, {
       appid: fields.appid,
       device: fields.device || undefined,
@@ -72,7 +92,8 @@ export class LegacyController {
     });
     return okReply(op, this.clock.nowMs(), {
       token: login.token,
-      phone: identity.subject,
+      // The apps keep this as the user's own address: the number for phone logins, else the mesibo address.
+      phone: identity.method === 'phone' ? identity.subject : login.user.address,
       urls: this.client.urls,
       // Android crashes on its Share menu if `share` was never received.
       share: this.client.share,

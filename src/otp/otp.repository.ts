@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
 import { OtpChallengeRow } from '../database/schema';
 
-export type OtpChannel = 'sms' | 'email';
+/**
+ * What a code is for, and so where it goes: a phone login by SMS, or an email that confirms an
+ * address or resets a password. Codes of one channel never work for another.
+ */
+export type OtpChannel = 'sms' | 'email-verify' | 'email-reset';
 
 @Injectable()
 export class OtpRepository {

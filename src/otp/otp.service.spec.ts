@@ -204,12 +204,22 @@ describe('OtpService', () => {
       await expectInvalidCode(service.verify('sms', PHONE, '123456'), 'none_pending');
     });
 
-    it('refuses the code for another destination', async () => {
+    it('refuses the code for another destination or another channel', async () => {
       const code = await issueCode();
 
       await expectInvalidCode(service.verify('sms', OTHER_PHONE, code));
-      await expectInvalidCode(service.verify('email', PHONE, code));
+      await expectInvalidCode(service.verify('email-reset', PHONE, code));
       await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+    });
+
+    it('words an email code by purpose, with a subject', async () => {
+      await service.issue('email-reset', 'ada@example.com');
+      const [message] = sender.sent;
+      expect(message.channel).toBe('email-reset');
+      expect(message.subject).toContain(message.code);
+      expect(message.text).toContain('new password');
+      await expect(service.verify('email-verify', 'ada@example.com', message.code)).rejects.toBeInstanceOf(InvalidCodeError);
+      await expect(service.verify('email-reset', 'ada@example.com', message.code)).resolves.toBeUndefined();
     });
 
     it('still accepts the code after 299 s', async () => {

@@ -5,6 +5,7 @@ import { InvalidCodeError, RateLimitedError } from '../common/errors';
 import { otpConfig } from '../config';
 import { CounterStore } from '../database/counter-store';
 import { generateCode, hashCode, hashesEqual } from './otp-code';
+import { composeOtpMessage } from './otp-messages';
 import { OtpChannel, OtpRepository } from './otp.repository';
 import { OtpSender } from './senders/otp-sender';
 
@@ -49,7 +50,8 @@ export class OtpService {
       expires_at: expiresAt,
     });
     try {
-      await this.sender.send({ channel, to: destination, code, text: this.config.messageTemplate.replace('{code}', code) });
+      const words = composeOtpMessage(channel, code, this.config.messageTemplate, Math.round(this.config.ttlSeconds / 60));
+      await this.sender.send({ channel, to: destination, code, ...words });
     } catch (error) {
       // Undelivered: drop it so the user can ask again at once instead of waiting out the cooldown.
       await this.challenges.consume(id);

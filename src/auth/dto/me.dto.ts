@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { AuthenticatedSession } from '../sessions.service';
 import { IdentityRow } from '../../database/schema';
 
-class IdentityDto {
+export class IdentityDto {
+  @ApiProperty() id!: string;
   @ApiProperty() method!: string;
   @ApiProperty() subject!: string;
   @ApiProperty() verified!: boolean;
@@ -30,16 +31,21 @@ export function toMe({ user, session }: AuthenticatedSession, identities: Identi
     address: user.address,
     displayName: user.display_name,
     createdAt: new Date(Number(user.created_at)).toISOString(),
-    identities: identities.map((identity) => ({
-      method: identity.method,
-      subject: identity.subject,
-      verified: Boolean(identity.verified),
-      createdAt: new Date(Number(identity.created_at)).toISOString(),
-    })),
+    identities: identities.map(toIdentity),
     session: {
       appid: session.app_id,
       expiresAt: new Date(Number(session.expires_at)).toISOString(),
       createdAt: new Date(Number(session.created_at)).toISOString(),
     },
+  };
+}
+
+export function toIdentity(identity: IdentityRow): IdentityDto {
+  return {
+    id: identity.id,
+    method: identity.method,
+    subject: identity.subject,
+    verified: Boolean(identity.verified),
+    createdAt: new Date(Number(identity.created_at)).toISOString(),
   };
 }

@@ -7,6 +7,12 @@ export interface OtpMessage {
   code: string;
   /** The full text for the user, with the code in it. */
   text: string;
+  /** For email. */
+  subject?: string;
+}
+
+export function isEmailChannel(channel: OtpChannel): boolean {
+  return channel !== 'sms';
 }
 
 /** Delivers a code to the user. Implementations must never log the code (the console sender aside). */

@@ -1,0 +1,69 @@
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { clientConfig } from '../../config';
+import { AuthService } from '../auth.service';
+import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
+import { PassportAuthenticator } from '../passport-authenticator';
+import { LOCAL_STRATEGY } from '../strategies/local.strategy';
+import { EmailCodeDto, EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto } from './dto/email-dtos';
+import { EmailLoginService } from './email-login.service';
+
+const UNIFORM = 'If the address can receive it, a code is on its way.';
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class EmailAuthController {
+  constructor(
+    private readonly emailLogin: EmailLoginService,
+    private readonly authenticator: PassportAuthenticator,
+    private readonly auth: AuthService,
+    @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
+  ) {}
+
+  @Post('email/register')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Create an email login; a code to confirm the address is emailed' })
+  @ApiResponse({ status: 202, description: 'The same answer whether or not the address has an account' })
+  @ApiResponse({ status: 400, description: 'weak_password or invalid_request' })
+  async register(@Body() body: RegisterDto): Promise<{ message: string }> {
+    await this.emailLogin.register(body.email, body.password, body.name);
+    return { message: UNIFORM };
+  }
+
+  @Post('email/verify')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Confirm the address with the emailed code; the account can then log in' })
+  async verify(@Body() body: EmailCodeDto): Promise<void> {
+    await this.emailLogin.confirm(body.email, body.code);
+  }
+
+  @Post('email/login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log in with email and password and get a mesibo user access token' })
+  @ApiResponse({ status: 200, type: LoginResponseDto })
+  @ApiResponse({ status: 401, description: 'invalid_credentials: wrong email or password (never which)' })
+  @ApiResponse({ status: 403, description: 'email_not_verified' })
+  async login(@Body() body: EmailLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
+    const identity = await this.authenticator.authenticate(LOCAL_STRATEGY, req, res);
+    const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
+    return toLoginResponse(login, this.client);
+  }
+
+  @Post('password/forgot')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Email a code to reset the password' })
+  @ApiResponse({ status: 202, description: 'The same answer whether or not the address has an account' })
+  async forgot(@Body() body: EmailDto): Promise<{ message: string }> {
+    await this.emailLogin.requestReset(body.email);
+    return { message: UNIFORM };
+  }
+
+  @Post('password/reset')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Set a new password with the emailed code; every session of the user ends' })
+  async reset(@Body() body: ResetPasswordDto): Promise<void> {
+    await this.emailLogin.reset(body.email, body.code, body.password);
+  }
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { Clock } from '../common/clock';
+import { UsersService } from '../users/users.service';
+import { IdentityDto, toIdentity } from './dto/me.dto';
+import { LinkPhoneDto, VerifyLinkPhoneDto } from './dto/link-phone.dto';
+import { EmailCodeDto, LinkEmailDto } from './email/dto/email-dtos';
+import { EmailLoginService } from './email/email-login.service';
+import { PassportAuthenticator } from './passport-authenticator';
+import { PhoneLoginService } from './phone-login.service';
+import { AuthenticatedSession } from './sessions.service';
+import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
+import { USER_TOKEN_STRATEGY } from './strategies/user-token.strategy';
+
+/**
+ * The logged-in user's ways to log in. Linking one always proves it first, by the same strategy
+ * that logs in with it; the mesibo address of the user never changes.
+ */
+@ApiTags('me')
+@ApiBearerAuth()
+@Controller('v1/me/identities')
+@UseGuards(AuthGuard(USER_TOKEN_STRATEGY))
+export class IdentitiesController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly phoneLogin: PhoneLoginService,
+    private readonly emailLogin: EmailLoginService,
+    private readonly authenticator: PassportAuthenticator,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The ways this user can log in' })
+  @ApiResponse({ status: 200, type: [IdentityDto] })
+  async list(@Req() req: Request): Promise<IdentityDto[]> {
+    return (await this.users.listIdentities(current(req).user.id)).map(toIdentity);
+  }
+
+  @Post('phone')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a code to a phone to link it' })
+  async startPhone(@Body() body: LinkPhoneDto): Promise<{ phone: string }> {
+    return { phone: (await this.phoneLogin.requestCode(body.phone)).phone };
+  }
+
+  @Post('phone/verify')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Link the phone with the code it received' })
+  @ApiResponse({ status: 409, description: 'identity_in_use: the phone logs in to another account' })
+  async verifyPhone(@Body() _body: VerifyLinkPhoneDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const userId = current(req).user.id;
+    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
+    await this.users.linkIdentity(userId, identity, this.clock.nowMs());
+  }
+
+  @Post('email')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a code to an email address to link an email login' })
+  async startEmail(@Body() body: LinkEmailDto): Promise<{ message: string }> {
+    await this.emailLogin.startLink(body.email, body.password);
+    return { message: 'A code is on its way.' };
+  }
+
+  @Post('email/verify')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Link the email login with the code it received' })
+  @ApiResponse({ status: 409, description: 'identity_in_use: the address logs in to another account' })
+  async verifyEmail(@Body() body: EmailCodeDto, @Req() req: Request): Promise<void> {
+    await this.emailLogin.confirmLink(current(req).user.id, body.email, body.code);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a way to log in (never the last one)' })
+  @ApiResponse({ status: 409, description: 'last_identity' })
+  async remove(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request): Promise<void> {
+    await this.users.unlinkIdentity(current(req).user.id, id, this.clock.nowMs());
+  }
+}
+
+function current(req: Request): AuthenticatedSession {
+  return req.user as AuthenticatedSession;
+}
