@@ -1,3 +1,4 @@
+import { rejectionOf } from '../../test/support/rejection';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -8,15 +9,6 @@ import { MesiboApiClient, MesiboEndpoint } from './mesibo-api.client';
 
 const APP_TOKEN = `spec-app-token-${randomBytes(12).toString('hex')}`;
 
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
-}
 
 /** A plain HTTP server whose answers the test scripts; counts the requests it received. */
 async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string; hits: () => number }> {

@@ -1,22 +1,11 @@
+import { FakeClock as TestClock } from '../../test/support/fake-clock';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Clock } from '../common/clock';
 import { MesiboSimulator } from '../mesibo-simulator/mesibo-simulator';
 import { MesiboApiClient } from './mesibo-api.client';
 import { MesiboTokenService } from './mesibo-token.service';
 import { MesiboSettings } from './mesibo.settings';
 
-class TestClock extends Clock {
-  private current = Date.UTC(2026, 0, 1, 12, 0, 0);
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(seconds: number): void {
-    this.current += seconds * 1000;
-  }
-}
 
 const APP_TOKEN = `spec-app-token-${randomBytes(12).toString('hex')}`;
 const ADDRESS = '18005551234';

@@ -1,3 +1,4 @@
+import { rejectionOf } from '../../test/support/rejection';
 import { randomBytes } from 'node:crypto';
 import { FakeClock as TestClock } from '../../test/support/fake-clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
@@ -57,15 +58,6 @@ function wrongCode(code: string): string {
   return `${code.slice(0, -1)}${last}`;
 }
 
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
-}
 
 describe('OtpService', () => {
   let db: Db;
