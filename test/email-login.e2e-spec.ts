@@ -26,7 +26,7 @@ describe('email and password login, with codes delivered by a real SMTP server',
   async function registerAndConfirm(email = EMAIL, password = PASSWORD): Promise<void> {
     expect((await api().post('/v1/auth/email/register').send({ email, password, name: 'Ada' })).status).toBe(202);
     const { code } = await inbox.codeFor(email);
-    expect((await api().post('/v1/auth/email/verify').send({ email, code })).status).toBe(204);
+    expect((await api().post('/v1/auth/email/verify').send({ email, code, password })).status).toBe(204);
   }
 
   it('registers, confirms the address with the emailed code, then logs in with the email as mesibo address', async () => {
@@ -39,8 +39,11 @@ describe('email and password login, with codes delivered by a real SMTP server',
     expect(early.status).toBe(403);
     expect(early.body.code).toBe('email_not_verified');
 
-    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code: code === '000000' ? '111111' : '000000' })).status).toBe(401);
-    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code })).status).toBe(204);
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code: wrongCode, password: PASSWORD })).status).toBe(401);
+    // The code alone is not enough: confirming takes the registration's password too.
+    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code, password: 'someone elses password' })).status).toBe(401);
+    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code, password: PASSWORD })).status).toBe(204);
 
     const res = await login();
     expect(res.status).toBe(200);
@@ -147,6 +150,27 @@ describe('email and password login, with codes delivered by a real SMTP server',
     expect((await login()).status).toBe(200);
   });
 
+  it('does not hand the account to someone who registered the same address with another password', async () => {
+    expect((await api().post('/v1/auth/email/register').send({ email: EMAIL, password: PASSWORD })).status).toBe(202);
+    const { code } = await inbox.codeFor(EMAIL);
+    // Before the owner confirms, someone else registers the address with their own password.
+    expect((await api().post('/v1/auth/email/register').send({ email: EMAIL, password: 'the intruders password' })).status).toBe(202);
+
+    // The owner's confirmation with the owner's password fails, and the intruder's password cannot log in.
+    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code, password: PASSWORD })).status).toBe(401);
+    expect((await login(EMAIL, 'the intruders password')).status).toBe(403);
+
+    // The owner registers again and confirms with the new code (the intruder's attempt, within the
+    // resend cooldown, sent none).
+    expect(inbox.count(EMAIL)).toBe(1);
+    t.clock.advance(31);
+    expect((await api().post('/v1/auth/email/register').send({ email: EMAIL, password: PASSWORD })).status).toBe(202);
+    const second = await inbox.codeFor(EMAIL, 2);
+    expect((await api().post('/v1/auth/email/verify').send({ email: EMAIL, code: second.code, password: PASSWORD })).status).toBe(204);
+    expect((await login()).status).toBe(200);
+    expect((await login(EMAIL, 'the intruders password')).status).toBe(401);
+  });
+
   it('links an email login to a phone user, lists both, and never removes the last', async () => {
     expect((await api().post('/v1/auth/otp').send({ phone: '18005551234', appid: APPID })).status).toBe(202);
     const token = (await api().post('/v1/auth/otp/verify').send({ phone: '18005551234', appid: APPID, otp: t.gateway.lastCodeFor('18005551234') })).body.token as string;
@@ -154,7 +178,7 @@ describe('email and password login, with codes delivered by a real SMTP server',
 
     expect((await api().post('/v1/me/identities/email').auth(token, { type: 'bearer' }).send({ email: EMAIL, password: PASSWORD })).status).toBe(202);
     const { code } = await inbox.codeFor(EMAIL);
-    expect((await api().post('/v1/me/identities/email/verify').auth(token, { type: 'bearer' }).send({ email: EMAIL, code })).status).toBe(204);
+    expect((await api().post('/v1/me/identities/email/verify').auth(token, { type: 'bearer' }).send({ email: EMAIL, code, password: PASSWORD })).status).toBe(204);
 
     const identities = (await me()).body as Array<{ id: string; method: string; subject: string }>;
     expect(identities.map((i) => i.method).sort()).toEqual(['email', 'phone']);

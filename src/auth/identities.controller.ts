@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { UsersService } from '../users/users.service';
 import { IdentityDto, toIdentity } from './dto/me.dto';
 import { LinkPhoneDto, VerifyLinkPhoneDto } from './dto/link-phone.dto';
-import { EmailCodeDto, LinkEmailDto } from './email/dto/email-dtos';
+import { ConfirmEmailDto, LinkEmailDto } from './email/dto/email-dtos';
 import { EmailLoginService } from './email/email-login.service';
 import { PassportAuthenticator } from './passport-authenticator';
 import { PhoneLoginService } from './phone-login.service';
@@ -67,8 +67,8 @@ export class IdentitiesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Link the email login with the code it received' })
   @ApiResponse({ status: 409, description: 'identity_in_use: the address logs in to another account' })
-  async verifyEmail(@Body() body: EmailCodeDto, @Req() req: Request): Promise<void> {
-    await this.emailLogin.confirmLink(current(req).user.id, body.email, body.code);
+  async verifyEmail(@Body() body: ConfirmEmailDto, @Req() req: Request): Promise<void> {
+    await this.emailLogin.confirmLink(current(req).user.id, body.email, body.code, body.password);
   }
 
   @Delete(':id')

@@ -12,6 +12,8 @@ export abstract class CounterStore {
   abstract increment(key: string, windowSeconds: number): Promise<CounterValue>;
   /** The current value, zero once the window has ended. */
   abstract get(key: string): Promise<CounterValue>;
+  /** Forgets the counter. */
+  abstract reset(key: string): Promise<void>;
 }
 
 export interface CounterValue {
@@ -55,6 +57,10 @@ export class DatabaseCounterStore extends CounterStore {
       return this.get(key);
     }
     throw new Error('counter increment did not settle');
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.db.deleteFrom('counters').where('key', '=', key).execute();
   }
 
   async get(key: string): Promise<CounterValue> {

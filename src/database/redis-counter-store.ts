@@ -37,6 +37,10 @@ export class RedisCounterStore extends CounterStore {
     return { value: Number(value), expiresAt: Number(expiresAt) };
   }
 
+  async reset(key: string): Promise<void> {
+    await this.redis.del(this.keyPrefix + key);
+  }
+
   async get(key: string): Promise<CounterValue> {
     const [value, ends] = await this.redis.hmget(this.keyPrefix + key, 'v', 'e');
     const expiresAt = Number(ends ?? 0);

@@ -66,11 +66,13 @@ export class UsersService {
       return { user: known, created: false };
     }
     // The address is already a mesibo user of ours; a verified proof of the same address is the same person.
-    const owner = identity.verified ? await this.users.findByAddress(login.address, executor) : undefined;
-    if (owner) {
+    const owner = await this.users.findByAddress(login.address, executor);
+    if (owner && identity.verified) {
       await this.users.insertIdentity(owner.id, identity, login.now, executor);
       return { user: owner, created: false };
     }
+    // Never attach an unproven identity to someone else's address.
+    if (owner) throw new IdentityInUseError();
     const user = await this.users.insertUser(login, executor);
     await this.users.insertIdentity(user.id, identity, login.now, executor);
     return { user, created: true };

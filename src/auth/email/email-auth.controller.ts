@@ -7,7 +7,7 @@ import { AuthService } from '../auth.service';
 import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
 import { PassportAuthenticator } from '../passport-authenticator';
 import { LOCAL_STRATEGY } from '../strategies/local.strategy';
-import { EmailCodeDto, EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto } from './dto/email-dtos';
+import { ConfirmEmailDto, EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto } from './dto/email-dtos';
 import { EmailLoginService } from './email-login.service';
 
 const UNIFORM = 'If the address can receive it, a code is on its way.';
@@ -34,9 +34,9 @@ export class EmailAuthController {
 
   @Post('email/verify')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Confirm the address with the emailed code; the account can then log in' })
-  async verify(@Body() body: EmailCodeDto): Promise<void> {
-    await this.emailLogin.confirm(body.email, body.code);
+  @ApiOperation({ summary: 'Confirm the address with the emailed code and the password; the account can then log in' })
+  async verify(@Body() body: ConfirmEmailDto): Promise<void> {
+    await this.emailLogin.confirm(body.email, body.code, body.password);
   }
 
   @Post('email/login')

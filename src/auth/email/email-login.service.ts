@@ -51,9 +51,15 @@ export class EmailLoginService {
     this.sendCodeAfterReply('email-verify', email);
   }
 
-  async confirm(rawEmail: string, code: string): Promise<void> {
+  /**
+   * Confirms the address. The code proves the mailbox and the password proves the registration:
+   * without it, someone who registered the same address with their own password before the owner
+   * confirmed would get the account.
+   */
+  async confirm(rawEmail: string, code: string, password: string): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
+    await this.checkPassword(email, password);
     await this.otp.verify('email-verify', email, code);
     await this.accounts.markVerified(email, this.clock.nowMs());
   }
@@ -62,21 +68,7 @@ export class EmailLoginService {
   async authenticate(rawEmail: string, password: string): Promise<VerifiedIdentity> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
-    const failures = `password-failures:${email}`;
-    const spent = await this.counters.get(failures);
-    if (spent.value >= this.config.maxFailuresPerWindow) {
-      const wait = Math.max(1, Math.ceil((spent.expiresAt - this.clock.nowMs()) / 1000));
-      throw new RateLimitedError(`Too many wrong passwords. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
-    }
-
-    const account = await this.accounts.findByEmail(email);
-    const matches = account ? await this.hasher.verify(account.password_hash, password) : false;
-    if (!account) await this.hasher.verifyAgainstDummy(password);
-    if (!account || !matches) {
-      // Counted for unknown addresses too, so the limit itself tells nothing.
-      await this.counters.increment(failures, this.config.failureWindowSeconds);
-      throw new InvalidCredentialsError();
-    }
+    const account = await this.checkPassword(email, password);
     if (account.verified_at === null) throw new EmailNotVerifiedError();
     if (this.hasher.needsRehash(account.password_hash)) {
       await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs());
@@ -97,16 +89,18 @@ export class EmailLoginService {
     assertAcceptablePassword(password, email);
     await this.otp.verify('email-reset', email, code);
     await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs(), true);
+    // The owner proved the mailbox: earlier wrong guesses no longer hold the account.
+    await this.counters.reset(failureKey(email));
     const user = await this.users.findByIdentity(EMAIL_METHOD, email);
     if (user) await this.sessions.endAllForUser(user.id);
   }
 
   /** A logged-in user changes the password of their email login; their other sessions end. */
   async changePassword(userId: string, currentSessionId: string, current: string, next: string): Promise<void> {
+    this.assertEnabled();
     const identity = (await this.users.listIdentities(userId)).find((candidate) => candidate.method === EMAIL_METHOD);
-    const account = identity ? await this.accounts.findByEmail(identity.subject) : undefined;
-    if (!account) throw new NotFoundError('An email login of this account');
-    if (!(await this.hasher.verify(account.password_hash, current))) throw new InvalidCredentialsError();
+    if (!identity) throw new NotFoundError('An email login of this account');
+    const account = await this.checkPassword(identity.subject, current);
     assertAcceptablePassword(next, account.email);
     await this.accounts.setPassword(account.email, await this.hasher.hash(next), this.clock.nowMs());
     await this.sessions.endAllForUser(userId, currentSessionId);
@@ -121,7 +115,7 @@ export class EmailLoginService {
     const email = normalizeEmail(rawEmail);
     const account = await this.accounts.findByEmail(email);
     if (isConfirmed(account)) {
-      if (!(await this.hasher.verify(account.password_hash, password))) throw new InvalidCredentialsError();
+      await this.checkPassword(email, password);
     } else {
       assertAcceptablePassword(password, email);
       await this.accounts.savePending(email, await this.hasher.hash(password), null, this.clock.nowMs());
@@ -129,12 +123,36 @@ export class EmailLoginService {
     this.sendCodeAfterReply('email-verify', email);
   }
 
-  async confirmLink(userId: string, rawEmail: string, code: string): Promise<void> {
+  async confirmLink(userId: string, rawEmail: string, code: string, password: string): Promise<void> {
+    this.assertEnabled();
     const email = normalizeEmail(rawEmail);
+    await this.checkPassword(email, password);
     await this.otp.verify('email-verify', email, code);
     const now = this.clock.nowMs();
     await this.accounts.markVerified(email, now);
     await this.users.linkIdentity(userId, { method: EMAIL_METHOD, subject: email, verified: true }, now);
+  }
+
+  /**
+   * The account, when `password` is its password; InvalidCredentialsError otherwise, the same for
+   * an unknown address (checked against a dummy hash, so it takes as long). Every wrong password
+   * counts against the address, whatever the entry point; past the budget, RateLimitedError.
+   */
+  private async checkPassword(email: string, password: string): Promise<EmailAccountRow> {
+    const spent = await this.counters.get(failureKey(email));
+    if (spent.value >= this.config.maxFailuresPerWindow) {
+      const wait = Math.max(1, Math.ceil((spent.expiresAt - this.clock.nowMs()) / 1000));
+      throw new RateLimitedError(`Too many wrong passwords. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
+    }
+    const account = await this.accounts.findByEmail(email);
+    const matches = account ? await this.hasher.verify(account.password_hash, password) : false;
+    if (!account) await this.hasher.verifyAgainstDummy(password);
+    if (!account || !matches) {
+      // Counted for unknown addresses too, so the limit itself tells nothing.
+      await this.counters.increment(failureKey(email), this.config.failureWindowSeconds);
+      throw new InvalidCredentialsError();
+    }
+    return account;
   }
 
   private assertEnabled(): void {
@@ -148,6 +166,10 @@ export class EmailLoginService {
       if (!(error instanceof RateLimitedError)) this.logger.warn(`Could not send a ${channel} code: ${errorMessage(error)}`);
     });
   }
+}
+
+function failureKey(email: string): string {
+  return `password-failures:${email}`;
 }
 
 function isConfirmed(account: EmailAccountRow | undefined): account is EmailAccountRow {

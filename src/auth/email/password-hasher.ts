@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
@@ -9,10 +9,15 @@ const ARGON2ID = 2;
 
 /** argon2id hashing with the configured parameters, and the check for hashes made with older ones. */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit {
   private dummy?: Promise<string>;
 
   constructor(@Inject(passwordConfig.KEY) private readonly config: ConfigType<typeof passwordConfig>) {}
+
+  /** Made at start-up, so the first unknown-address login is not slower than the rest. */
+  async onModuleInit(): Promise<void> {
+    await this.dummyHash();
+  }
 
   hash(password: string): Promise<string> {
     return hash(password, {
@@ -36,8 +41,12 @@ export class PasswordHasher {
    * exist, so the answer takes as long as for a wrong password.
    */
   async verifyAgainstDummy(password: string): Promise<void> {
+    await this.verify(await this.dummyHash(), password);
+  }
+
+  private dummyHash(): Promise<string> {
     this.dummy ??= this.hash(randomBytes(16).toString('hex'));
-    await this.verify(await this.dummy, password);
+    return this.dummy;
   }
 
   needsRehash(passwordHash: string): boolean {

@@ -32,6 +32,15 @@ export class EmailCodeDto extends EmailDto {
   code!: string;
 }
 
+/** Confirming an address takes the code (the mailbox) and the password given at registration. */
+export class ConfirmEmailDto extends EmailCodeDto {
+  @ApiProperty({ description: 'The password chosen when registering (or linking)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_FIELD_MAX)
+  password!: string;
+}
+
 export class EmailLoginDto extends EmailDto {
   @ApiProperty()
   @IsString()

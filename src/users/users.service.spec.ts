@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { IdentityInUseError, LastIdentityError, NotFoundError } from '../common/errors';
+import { Db, migrateToLatest, openDatabase } from '../database/connection';
+import { UserRow } from '../database/schema';
+import { LoginOutcome, UsersService } from './users.service';
+import { NewIdentity, UsersRepository } from './users.repository';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+const PHONE: NewIdentity = { method: 'phone', subject: '18005551234', verified: true };
+const EMAIL: NewIdentity = { method: 'email', subject: 'ada@example.com', verified: true };
+const GOOGLE: NewIdentity = { method: 'oidc:google', subject: '109876543210', verified: true };
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject, but it resolved');
+}
+
+describe('UsersService', () => {
+  let db: Db;
+  let service: UsersService;
+
+  beforeEach(async () => {
+    db = openDatabase('sqlite::memory:');
+    await migrateToLatest(db);
+    service = new UsersService(new UsersRepository(db));
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  /** A login as the app records it: inside a transaction. */
+  function login(identity: NewIdentity, address: string, options: { now?: number; mesiboUid?: string; displayName?: string } = {}): Promise<LoginOutcome> {
+    return db
+      .transaction()
+      .execute((trx) =>
+        service.recordLogin(identity, { address, displayName: options.displayName, mesiboUid: options.mesiboUid ?? 'uid-1', now: options.now ?? T0 }, trx),
+      );
+  }
+
+  async function allUsers(): Promise<UserRow[]> {
+    return db.selectFrom('users').selectAll().execute();
+  }
+
+  async function identityKeys(userId: string): Promise<string[]> {
+    return (await service.listIdentities(userId)).map((identity) => `${identity.method}:${identity.subject}`).sort();
+  }
+
+  async function identityCount(): Promise<number> {
+    return (await db.selectFrom('identities').select('id').execute()).length;
+  }
+
+  describe('recordLogin', () => {
+    it('creates a user with the address of the identity on the first login, and finds the same user on the next', async () => {
+      const first = await login(PHONE, '18005551234', { mesiboUid: 'uid-1', displayName: 'Ada' });
+
+      expect(first.created).toBe(true);
+      expect(first.user).toMatchObject({ address: '18005551234', display_name: 'Ada', mesibo_uid: 'uid-1', created_at: T0 });
+      await expect(service.findById(first.user.id)).resolves.toEqual(first.user);
+      await expect(service.findByIdentity('phone', '18005551234')).resolves.toEqual(first.user);
+      const [identity] = await service.listIdentities(first.user.id);
+      expect(identity).toMatchObject({ method: 'phone', subject: '18005551234', verified: 1, created_at: T0, last_login_at: T0 });
+
+      const later = T0 + 60_000;
+      const second = await login(PHONE, '18005551234', { mesiboUid: 'uid-2', now: later });
+
+      expect(second.created).toBe(false);
+      expect(second.user.id).toBe(first.user.id);
+      expect(await allUsers()).toHaveLength(1);
+      expect(await identityCount()).toBe(1);
+      // The login is recorded: the latest mesibo uid and the time of the login.
+      await expect(service.findById(first.user.id)).resolves.toMatchObject({ mesibo_uid: 'uid-2', updated_at: later });
+      await expect(service.listIdentities(first.user.id)).resolves.toEqual([expect.objectContaining({ last_login_at: later, created_at: T0 })]);
+    });
+
+    it('attaches a verified identity whose address already belongs to a user to that user, not to a new one', async () => {
+      const owner = (await login(EMAIL, 'ada@example.com')).user;
+
+      const outcome = await login(GOOGLE, 'ada@example.com');
+
+      expect(outcome.created).toBe(false);
+      expect(outcome.user.id).toBe(owner.id);
+      expect(await allUsers()).toHaveLength(1);
+      expect(await identityKeys(owner.id)).toEqual(['email:ada@example.com', 'oidc:google:109876543210']);
+      await expect(service.findByIdentity(GOOGLE.method, GOOGLE.subject)).resolves.toMatchObject({ id: owner.id });
+    });
+
+    it('does not attach an unverified identity to the user that owns its address: the login fails and nothing is added', async () => {
+      const owner = (await login(EMAIL, 'ada@example.com')).user;
+      const unverified: NewIdentity = { ...GOOGLE, verified: false };
+
+      const error = await rejectionOf(login(unverified, 'ada@example.com'));
+
+      expect(error).toBeInstanceOf(IdentityInUseError);
+      expect(await allUsers()).toEqual([owner]);
+      expect(await identityKeys(owner.id)).toEqual(['email:ada@example.com']);
+      await expect(service.findByIdentity(GOOGLE.method, GOOGLE.subject)).resolves.toBeUndefined();
+      expect(await identityCount()).toBe(1);
+    });
+
+    it('creates a separate user for an unverified identity whose address is free', async () => {
+      const owner = (await login(EMAIL, 'ada@example.com')).user;
+
+      const outcome = await login({ ...GOOGLE, verified: false }, 'someone@example.org');
+
+      expect(outcome.created).toBe(true);
+      expect(outcome.user.id).not.toBe(owner.id);
+      expect(outcome.user.address).toBe('someone@example.org');
+      await expect(service.listIdentities(outcome.user.id)).resolves.toEqual([expect.objectContaining({ method: 'oidc:google', verified: 0 })]);
+    });
+
+    it('never changes the address of a user who later logs in by another identity', async () => {
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+
+      const outcome = await login(EMAIL, 'ada@example.com', { now: T0 + 1000 });
+
+      expect(outcome.created).toBe(false);
+      expect(outcome.user.id).toBe(user.id);
+      expect(outcome.user.address).toBe('18005551234');
+      await expect(service.findById(user.id)).resolves.toMatchObject({ address: '18005551234' });
+      expect(await allUsers()).toHaveLength(1);
+    });
+
+    it('writes nothing when the transaction around it rolls back', async () => {
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await service.recordLogin(PHONE, { address: '18005551234', mesiboUid: 'uid-1', now: T0 }, trx);
+          throw new Error('a later step of the login failed');
+        }),
+      ).rejects.toThrow('a later step of the login failed');
+
+      expect(await allUsers()).toHaveLength(0);
+      expect(await identityCount()).toBe(0);
+    });
+  });
+
+  describe('linkIdentity', () => {
+    it('links a new identity to the user', async () => {
+      const user = (await login(PHONE, '18005551234')).user;
+
+      await service.linkIdentity(user.id, EMAIL, T0 + 5000);
+
+      expect(await identityKeys(user.id)).toEqual(['email:ada@example.com', 'phone:18005551234']);
+      await expect(service.findByIdentity('email', 'ada@example.com')).resolves.toMatchObject({ id: user.id });
+      const linked = (await service.listIdentities(user.id)).find((identity) => identity.method === 'email');
+      expect(linked).toMatchObject({ verified: 1, created_at: T0 + 5000 });
+    });
+
+    it('is a no-op when the user already has the identity', async () => {
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+      const before = await service.listIdentities(user.id);
+
+      await expect(service.linkIdentity(user.id, EMAIL, T0 + 5000)).resolves.toBeUndefined();
+      await expect(service.linkIdentity(user.id, PHONE, T0 + 5000)).resolves.toBeUndefined();
+
+      expect(await service.listIdentities(user.id)).toEqual(before);
+      expect(await identityCount()).toBe(2);
+    });
+
+    it("refuses an identity of another user with IdentityInUseError, and leaves it with that user", async () => {
+      const ada = (await login(EMAIL, 'ada@example.com')).user;
+      const bob = (await login(PHONE, '18005551234')).user;
+
+      await expect(service.linkIdentity(bob.id, EMAIL, T0)).rejects.toBeInstanceOf(IdentityInUseError);
+
+      expect(await identityKeys(ada.id)).toEqual(['email:ada@example.com']);
+      expect(await identityKeys(bob.id)).toEqual(['phone:18005551234']);
+    });
+  });
+
+  describe('unlinkIdentity', () => {
+    async function userWithPhoneAndEmail(): Promise<UserRow> {
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+      return user;
+    }
+
+    async function idOf(userId: string, method: string): Promise<string> {
+      const identity = (await service.listIdentities(userId)).find((candidate) => candidate.method === method);
+      if (!identity) throw new Error(`no ${method} identity`);
+      return identity.id;
+    }
+
+    it('removes one of two identities', async () => {
+      const user = await userWithPhoneAndEmail();
+
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000);
+
+      expect(await identityKeys(user.id)).toEqual(['phone:18005551234']);
+      await expect(service.findByIdentity('email', 'ada@example.com')).resolves.toBeUndefined();
+    });
+
+    it('refuses to remove the last identity with LastIdentityError, and the identity stays', async () => {
+      const user = await userWithPhoneAndEmail();
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000);
+      const lastId = await idOf(user.id, 'phone');
+
+      await expect(service.unlinkIdentity(user.id, lastId, T0 + 2000)).rejects.toBeInstanceOf(LastIdentityError);
+
+      await expect(service.listIdentities(user.id)).resolves.toEqual([expect.objectContaining({ id: lastId, method: 'phone' })]);
+    });
+
+    it("answers NotFoundError for another user's identity, and deletes nothing", async () => {
+      const ada = await userWithPhoneAndEmail();
+      const bob = (await login(GOOGLE, 'bob@example.org')).user;
+      await service.linkIdentity(bob.id, { method: 'phone', subject: '919876543210', verified: true }, T0);
+      const adasEmail = await idOf(ada.id, 'email');
+
+      await expect(service.unlinkIdentity(bob.id, adasEmail, T0 + 1000)).rejects.toBeInstanceOf(NotFoundError);
+
+      expect(await identityKeys(ada.id)).toEqual(['email:ada@example.com', 'phone:18005551234']);
+      expect(await identityKeys(bob.id)).toEqual(['oidc:google:109876543210', 'phone:919876543210']);
+    });
+
+    it('answers NotFoundError for an id that is no identity at all', async () => {
+      const user = await userWithPhoneAndEmail();
+
+      await expect(service.unlinkIdentity(user.id, randomUUID(), T0 + 1000)).rejects.toBeInstanceOf(NotFoundError);
+
+      expect(await identityCount()).toBe(2);
+    });
+  });
+});
