@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { MesiboModule } from './mesibo/mesibo.module';
 import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
+import { OidcModule } from './oidc/oidc.module';
 import { ValidationError } from 'class-validator';
 
 export interface AppOptions {
@@ -30,6 +31,7 @@ export class AppModule {
         DatabaseModule,
         { ...MesiboModule.register(options.mesibo), global: true },
         AuthModule,
+        OidcModule,
         LegacyModule,
         HealthModule,
       ],

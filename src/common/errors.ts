@@ -20,7 +20,9 @@ export type DomainErrorCode =
   | 'weak_password'
   | 'identity_in_use'
   | 'last_identity'
-  | 'not_found';
+  | 'not_found'
+  | 'provider_unavailable'
+  | 'invalid_id_token';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -161,6 +163,22 @@ export class NotFoundError extends DomainError {
   readonly code = 'not_found';
   constructor(what: string) {
     super(`${what} was not found.`);
+  }
+}
+
+/** An OpenID Connect / OAuth2 provider could not be reached (discovery, keys, token exchange). */
+export class ProviderUnavailableError extends DomainError {
+  readonly code = 'provider_unavailable';
+  constructor() {
+    super('The login provider cannot be reached right now. Try again shortly.');
+  }
+}
+
+/** The provider's proof of the login was not accepted: an ID token, an authorization code, or its answer. */
+export class InvalidIdTokenError extends DomainError {
+  readonly code = 'invalid_id_token';
+  constructor(message = 'The ID token is not valid for this provider.') {
+    super(message);
   }
 }
 

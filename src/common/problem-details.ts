@@ -22,6 +22,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   identity_in_use: 409,
   last_identity: 409,
   not_found: 404,
+  provider_unavailable: 503,
+  invalid_id_token: 401,
 };
 
 export interface ProblemDetails {

@@ -3,11 +3,12 @@ import { clientConfig } from './client.config';
 import { databaseConfig } from './database.config';
 import { emailConfig } from './email.config';
 import { mesiboConfig } from './mesibo.config';
+import { oidcConfig } from './oidc.config';
 import { otpConfig } from './otp.config';
 import { passwordConfig } from './password.config';
 import { redisConfig } from './redis.config';
 
-export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, otpConfig, passwordConfig, redisConfig };
+export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -25,6 +26,7 @@ export const allConfigs = [
   databaseConfig,
   emailConfig,
   mesiboConfig,
+  oidcConfig,
   otpConfig,
   passwordConfig,
   redisConfig,

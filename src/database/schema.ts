@@ -65,6 +65,21 @@ export interface EmailAccountsTable {
   updated_at: number;
 }
 
+/** A web login through an OpenID Connect / OAuth2 provider, between the redirect and the callback. */
+export interface OidcLoginStatesTable {
+  /** The OAuth2 `state`: random, single use. */
+  state: string;
+  provider: string;
+  /** The PKCE verifier whose S256 challenge went to the provider. */
+  code_verifier: string;
+  nonce: string;
+  app_id: string;
+  /** One of OIDC_RETURN_URLS, or null to answer the callback with JSON. */
+  return_to: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -72,6 +87,7 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   counters: CountersTable;
   email_accounts: EmailAccountsTable;
+  oidc_login_states: OidcLoginStatesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -26,6 +26,9 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   identity_in_use: 'BADREQUEST',
   last_identity: 'BADREQUEST',
   not_found: 'BADREQUEST',
+  provider_unavailable: 'PROVIDERUNAVAILABLE',
+  // Never AUTHFAIL: that signs the user out of the apps.
+  invalid_id_token: 'BADTOKEN',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

@@ -1,6 +1,7 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
 import * as emailAccounts from './0002-email-accounts';
+import * as oidcLoginStates from './0003-oidc-login-states';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -10,6 +11,7 @@ import * as emailAccounts from './0002-email-accounts';
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-email-accounts': emailAccounts,
+  '0003-oidc-login-states': oidcLoginStates,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,116 @@
+import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Redirect, Req, Res } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { AuthService } from '../auth/auth.service';
+import { LoginResponseDto, toLoginResponse } from '../auth/dto/login-response.dto';
+import { PassportAuthenticator } from '../auth/passport-authenticator';
+import { DomainError, InvalidRequestError } from '../common/errors';
+import { asDomainError } from '../common/infrastructure-errors';
+import { clientConfig } from '../config';
+import { IdTokenLoginDto, StartOidcLoginQueryDto } from './dto/oidc.dto';
+import { loginOf } from './oidc-login-context';
+import { clearLoginCookie, setLoginCookie } from './oidc-login-cookie';
+import { LOGIN_STATE_TTL_MS, OidcLoginStates } from './oidc-login-states';
+import { OidcProviders } from './oidc-providers';
+import { ProviderWebFlows } from './provider-web-flows';
+import { OIDC_STRATEGY } from './strategies/oidc-callback.strategy';
+import { OIDC_ID_TOKEN_STRATEGY } from './strategies/oidc-id-token.strategy';
+
+/** Login through an OpenID Connect or OAuth2 provider: in a browser (redirects), or with an ID token from an app. */
+@ApiTags('auth')
+@Controller('v1/auth/oidc')
+export class OidcAuthController {
+  private readonly logger = new Logger(OidcAuthController.name);
+
+  constructor(
+    private readonly providers: OidcProviders,
+    private readonly states: OidcLoginStates,
+    private readonly flows: ProviderWebFlows,
+    private readonly authenticator: PassportAuthenticator,
+    private readonly auth: AuthService,
+    @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
+  ) {}
+
+  @Get(':provider')
+  @Redirect()
+  @ApiOperation({ summary: 'Start a web login: redirects to the provider (state, nonce and PKCE)' })
+  @ApiResponse({ status: 302, description: "To the provider's login page" })
+  @ApiResponse({ status: 400, description: 'invalid_request: no appid, or return_to is not one of OIDC_RETURN_URLS' })
+  @ApiResponse({ status: 404, description: 'not_found: no such provider' })
+  @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document cannot be had' })
+  async start(
+    @Param('provider') name: string,
+    @Query() query: StartOidcLoginQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ url: string; statusCode: number }> {
+    const provider = this.providers.get(name);
+    if (query.return_to !== undefined && !this.providers.isAllowedReturnUrl(query.return_to)) {
+      throw new InvalidRequestError('return_to is not an allowed return URL.', ['return_to must be one of OIDC_RETURN_URLS']);
+    }
+    // Discovery first: a provider that is down leaves no login state behind.
+    if (provider.type === 'oidc') await this.providers.discover(provider);
+    const login = await this.states.begin(provider.name, query.appid, query.return_to);
+    setLoginCookie(res, this.providers.redirectUri(provider), login.state, LOGIN_STATE_TTL_MS);
+    return { url: await this.flows.authorizationUrl(provider, login), statusCode: 302 };
+  }
+
+  @Get(':provider/callback')
+  @ApiOperation({
+    summary: "The provider's redirect back: finishes the login",
+    description: 'Answers like POST /v1/auth/otp/verify, or redirects to the return_to of the login with the result in the fragment.',
+  })
+  @ApiResponse({ status: 200, type: LoginResponseDto })
+  @ApiResponse({ status: 302, description: 'To return_to#token=…&expires_at=…&address=… (or #error=<code>)' })
+  @ApiResponse({ status: 400, description: 'invalid_request: unknown, used or expired state, or a login started in another browser' })
+  @ApiResponse({ status: 401, description: 'invalid_id_token: the provider refused, or its answer did not verify' })
+  async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    try {
+      const identity = await this.authenticator.authenticate(OIDC_STRATEGY, req, res);
+      const login = loginOf(req)!;
+      const completed = await this.auth.completeLogin(identity, { appid: login.appId });
+      clearLoginCookie(res, this.providers.redirectUri({ name: login.provider }), login.state);
+      if (login.returnTo === undefined) {
+        res.status(200).json(toLoginResponse(completed, this.client));
+        return;
+      }
+      res.redirect(
+        302,
+        withFragment(login.returnTo, {
+          token: completed.token,
+          expires_at: completed.expiresAt.toISOString(),
+          address: completed.user.address,
+        }),
+      );
+    } catch (thrown) {
+      const login = loginOf(req);
+      if (login) clearLoginCookie(res, this.providers.redirectUri({ name: login.provider }), login.state);
+      const returnTo = login?.returnTo;
+      if (returnTo === undefined) throw thrown;
+      const error = asDomainError(thrown);
+      if (!(error instanceof DomainError)) {
+        this.logger.error(thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown));
+      }
+      res.redirect(302, withFragment(returnTo, { error: error instanceof DomainError ? error.code : 'internal_error' }));
+    }
+  }
+
+  @Post(':provider/token')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Log in with an ID token the app got from the provider's SDK" })
+  @ApiResponse({ status: 200, type: LoginResponseDto })
+  @ApiResponse({ status: 400, description: 'invalid_request, also for an OAuth2 provider (no ID tokens)' })
+  @ApiResponse({ status: 401, description: 'invalid_id_token: signature, issuer, audience, expiry or nonce do not check out' })
+  @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
+  async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
+    const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res);
+    const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
+    return toLoginResponse(completed, this.client);
+  }
+}
+
+/** `url#a=1&b=2`: the fragment never reaches a server, nor a Referer header. */
+function withFragment(url: string, fields: Record<string, string>): string {
+  return `${url}#${new URLSearchParams(fields).toString()}`;
+}

@@ -1,0 +1,41 @@
+import { VerifiedIdentity } from '../auth/verified-identity';
+import { InvalidIdTokenError } from '../common/errors';
+
+/** What a provider told us about the user, from an ID token, a userinfo answer, or both. */
+export interface ProviderClaims {
+  sub?: unknown;
+  email?: unknown;
+  email_verified?: unknown;
+  name?: unknown;
+}
+
+/** The login method of a provider: `oidc:<name>`. */
+export function oidcMethod(providerName: string): string {
+  return `oidc:${providerName}`;
+}
+
+/**
+ * The identity a provider proved. The mesibo address a NEW user gets is the provider's email only
+ * when the owner allows it (EMAIL_AS_ADDRESS) and the provider says it verified that email;
+ * otherwise `<provider>:<subject>`, which no other login can claim. An existing user keeps the
+ * address it has (AuthService decides that).
+ */
+export function oidcIdentity(provider: { name: string; emailAsAddress: boolean }, claims: ProviderClaims): VerifiedIdentity {
+  const subject = typeof claims.sub === 'number' ? String(claims.sub) : claims.sub;
+  // OpenID Connect caps `sub` at 255 ASCII characters; so does our identities table.
+  if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+    throw new InvalidIdTokenError('The provider did not say who the user is (no subject).');
+  }
+  const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+  // Some providers send the flag as a string.
+  const emailVerified = claims.email_verified === true || claims.email_verified === 'true';
+  const useEmail = provider.emailAsAddress && emailVerified && /^[^\s@]+@[^\s@]+$/.test(email) && email.length <= 255;
+  const name = typeof claims.name === 'string' ? claims.name.trim().slice(0, 255) : '';
+  return {
+    method: oidcMethod(provider.name),
+    subject,
+    address: useEmail ? email : `${provider.name}:${subject}`,
+    ...(name ? { displayName: name } : {}),
+    verified: true,
+  };
+}

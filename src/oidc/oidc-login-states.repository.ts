@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Selectable } from 'kysely';
+import { DB, Db } from '../database/connection';
+import { OidcLoginStatesTable } from '../database/schema';
+
+export type OidcLoginStateRow = Selectable<OidcLoginStatesTable>;
+
+@Injectable()
+export class OidcLoginStatesRepository {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  async insert(row: OidcLoginStateRow): Promise<void> {
+    await this.db.insertInto('oidc_login_states').values(row).execute();
+  }
+
+  /** Deletes the row and returns it; undefined when there was none, or another request took it first. */
+  async take(state: string): Promise<OidcLoginStateRow | undefined> {
+    const row = await this.db.selectFrom('oidc_login_states').selectAll().where('state', '=', state).executeTakeFirst();
+    if (!row) return undefined;
+    const deleted = await this.db.deleteFrom('oidc_login_states').where('state', '=', state).executeTakeFirst();
+    return Number(deleted.numDeletedRows) === 1 ? row : undefined;
+  }
+
+  /** Logins that were started and never finished. */
+  async deleteExpired(now: number): Promise<void> {
+    await this.db.deleteFrom('oidc_login_states').where('expires_at', '<=', now).execute();
+  }
+}

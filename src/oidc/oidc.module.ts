@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { UsersModule } from '../users/users.module';
+import { IdTokenVerifier } from './id-token-verifier';
+import { OAuth2CodeFlow } from './oauth2-code-flow';
+import { OidcAuthController } from './oidc-auth.controller';
+import { OidcCodeFlow } from './oidc-code-flow';
+import { OidcLinkController } from './oidc-link.controller';
+import { OidcLoginStates } from './oidc-login-states';
+import { OidcLoginStatesRepository } from './oidc-login-states.repository';
+import { OidcProviders } from './oidc-providers';
+import { ProviderWebFlows } from './provider-web-flows';
+import { OidcCallbackStrategy } from './strategies/oidc-callback.strategy';
+import { OidcIdTokenStrategy } from './strategies/oidc-id-token.strategy';
+
+/**
+ * Login through OpenID Connect and plain OAuth2 providers (`OIDC_PROVIDERS`): the web flow, ID
+ * tokens from the apps' provider SDKs, and linking. Every path ends in AuthService.completeLogin.
+ */
+@Module({
+  imports: [AuthModule, UsersModule],
+  controllers: [OidcAuthController, OidcLinkController],
+  providers: [
+    OidcProviders,
+    OidcLoginStatesRepository,
+    OidcLoginStates,
+    OidcCodeFlow,
+    OAuth2CodeFlow,
+    ProviderWebFlows,
+    IdTokenVerifier,
+    OidcCallbackStrategy,
+    OidcIdTokenStrategy,
+  ],
+})
+export class OidcModule {}

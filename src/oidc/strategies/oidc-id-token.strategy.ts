@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { VerifiedIdentity } from '../../auth/verified-identity';
+import { InvalidRequestError } from '../../common/errors';
+import { IdTokenVerifier } from '../id-token-verifier';
+import { oidcIdentity } from '../oidc-identity';
+import { OidcProviders } from '../oidc-providers';
+
+export const OIDC_ID_TOKEN_STRATEGY = 'oidc-id-token';
+
+/**
+ * An ID token the app got from the provider's own SDK (native login, and linking): body fields
+ * `idToken` and, when the app chose one, `nonce`. The provider comes from the route.
+ */
+@Injectable()
+export class OidcIdTokenStrategy extends PassportStrategy(Strategy, OIDC_ID_TOKEN_STRATEGY) {
+  constructor(
+    private readonly providers: OidcProviders,
+    private readonly verifier: IdTokenVerifier,
+  ) {
+    super();
+  }
+
+  async validate(req: Request): Promise<VerifiedIdentity> {
+    const provider = this.providers.get(String(req.params.provider));
+    if (provider.type !== 'oidc') {
+      throw new InvalidRequestError(`${provider.name} is an OAuth2 provider without ID tokens; use the web login.`);
+    }
+    const { idToken, nonce } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof idToken !== 'string' || (nonce !== undefined && typeof nonce !== 'string')) {
+      throw new InvalidRequestError('idToken (and nonce, when given) must be strings');
+    }
+    return oidcIdentity(provider, await this.verifier.verify(provider, idToken, nonce));
+  }
+}
