@@ -1,3 +1,4 @@
+import { loadOtpConfig } from '../config/otp.config';
 import { rejectionOf } from '../../test/support/rejection';
 import { randomBytes } from 'node:crypto';
 import { FakeClock as TestClock } from '../../test/support/fake-clock';
@@ -38,19 +39,8 @@ class RecordingSender extends OtpSender {
 const PHONE = '18005551234';
 const OTHER_PHONE = '919876543210';
 
-const config: OtpConfig = {
-  secret: randomBytes(32),
-  ephemeralSecret: false,
-  length: 6,
-  ttlSeconds: 300,
-  maxAttempts: 5,
-  resendCooldownSeconds: 30,
-  maxFailuresPerWindow: 10,
-  failureWindowSeconds: 3600,
-  sender: 'console',
-  webhook: { timeoutMs: 5000 },
-  messageTemplate: 'Your code is {code}',
-};
+// The shipped defaults (6 digits, 5 minutes, 5 tries, 30 s cooldown, 10 wrong tries an hour).
+const config: OtpConfig = loadOtpConfig({ OTP_SECRET: randomBytes(32).toString('hex'), OTP_MESSAGE: 'Your code is {code}' });
 
 /** A code of the same length that is certainly not `code`. */
 function wrongCode(code: string): string {

@@ -1,3 +1,4 @@
+import { loadOtpConfig } from '../../config/otp.config';
 import { randomBytes } from 'node:crypto';
 import { FakeClock } from '../../../test/support/fake-clock';
 import {
@@ -67,19 +68,8 @@ const passwordConfig: PasswordConfig = { memoryKib: 8192, timeCost: 1, paralleli
 
 const emailConfig: EmailConfig = { loginEnabled: true, sender: 'console', from: 'Messenger <no-reply@localhost>' };
 
-const otpConfig: OtpConfig = {
-  secret: randomBytes(32),
-  ephemeralSecret: false,
-  length: 6,
-  ttlSeconds: 300,
-  maxAttempts: 5,
-  resendCooldownSeconds: 30,
-  maxFailuresPerWindow: 10,
-  failureWindowSeconds: 3600,
-  sender: 'console',
-  webhook: { timeoutMs: 5000 },
-  messageTemplate: 'Your code is {code}',
-};
+// The shipped defaults (6 digits, 5 minutes, 5 tries, 30 s cooldown, 10 wrong tries an hour).
+const otpConfig: OtpConfig = loadOtpConfig({ OTP_SECRET: randomBytes(32).toString('hex'), OTP_MESSAGE: 'Your code is {code}' });
 
 const ADA = 'ada@example.com';
 const BOB = 'bob@example.org';
