@@ -13,7 +13,9 @@ import { legacyBodyParser } from './legacy/legacy-body.parser';
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  (app.getHttpAdapter().getInstance() as Application).disable('x-powered-by');
+  const express = app.getHttpAdapter().getInstance() as Application;
+  express.disable('x-powered-by');
+  express.set('trust proxy', config.trustProxy);
 
   app.enableCors({
     origin: config.corsOrigins === true ? '*' : config.corsOrigins,

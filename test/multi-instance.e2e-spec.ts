@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 const PHONE = '18005551234';
 const APPID = 'com.mesibo.firstapp';
 const APP_TOKEN = 'multi-instance-app-token';
+const SENDS_PER_IP = 8;
 
 /**
  * Two processes of the service over one database (and one Redis when E2E_REDIS_URL is set), as
@@ -33,6 +34,9 @@ describe('two instances of the service', () => {
       OTP_WEBHOOK_URL: gateway.url,
       REDIS_URL: process.env.E2E_REDIS_URL ?? '',
       REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
+      OTP_MAX_SENDS_PER_IP_PER_WINDOW: String(SENDS_PER_IP),
+      // As behind a load balancer on this host: the client IP comes from X-Forwarded-For.
+      TRUST_PROXY: 'loopback',
     };
     // One after the other: the first applies the migrations (starting both at once is covered by the migration lock).
     a = await startAppProcess(env);
@@ -79,6 +83,17 @@ describe('two instances of the service', () => {
     const right = await verify(b, phone, code);
     expect(right.status).toBe(401);
     expect(right.body.code).toBe('invalid_code');
+  });
+
+  it('counts the codes one client has sent through both instances against one limit', async () => {
+    const client = '203.0.113.9';
+    const from = (app: AppProcess, phone: string) =>
+      request(app.url).post('/v1/auth/otp').set('X-Forwarded-For', client).send({ phone, appid: APPID });
+    for (let i = 0; i < SENDS_PER_IP; i++) expect((await from(i % 2 === 0 ? a : b, `1415555020${i}`)).status).toBe(202);
+    expect((await from(a, '14155550299')).status).toBe(429);
+    expect((await from(b, '14155550298')).status).toBe(429);
+    // Another client is not held back.
+    expect((await otp(b, '14155550297')).status).toBe(202);
   });
 
   it('finishes a request in flight when stopped with SIGTERM, then exits cleanly', async () => {

@@ -115,6 +115,16 @@ describe('REST API (/v1): the same phone login with status codes and problem+jso
     expect(res.headers['retry-after']).toBe('18');
   });
 
+  it('429 after 5 codes to one number in an hour, even with the cooldown respected', async () => {
+    for (let i = 0; i < 5; i++) {
+      await requestCode();
+      t.clock.advance(31);
+    }
+    const res = await api().post('/v1/auth/otp').send({ phone: PHONE, appid: APPID });
+    expectProblem(res, 429, 'rate_limited');
+    expect(t.gateway.messages).toHaveLength(5);
+  });
+
   it('validates input before touching the code: an unknown field is a 400 and the code still works', async () => {
     const otp = await requestCode();
     const res = await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp, admin: true });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
@@ -41,8 +41,8 @@ export class IdentitiesController {
   @Post('phone')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to a phone to link it' })
-  async startPhone(@Body() body: LinkPhoneDto): Promise<{ phone: string }> {
-    return { phone: (await this.phoneLogin.requestCode(body.phone)).phone };
+  async startPhone(@Body() body: LinkPhoneDto, @Ip() ip: string): Promise<{ phone: string }> {
+    return { phone: (await this.phoneLogin.requestCode(body.phone, ip)).phone };
   }
 
   @Post('phone/verify')

@@ -21,9 +21,10 @@ export class PhoneLoginService {
     return normalizePhone(rawPhone, this.app.phoneDefaultRegion);
   }
 
-  async requestCode(rawPhone: string): Promise<RequestedPhoneCode> {
+  /** `requester` is the client's IP: it limits how many numbers one client can have codes sent to. */
+  async requestCode(rawPhone: string, requester?: string): Promise<RequestedPhoneCode> {
     const phone = this.normalize(rawPhone);
-    return { phone, ...(await this.otp.issue('sms', phone)) };
+    return { phone, ...(await this.otp.issue('sms', phone, requester)) };
   }
 
   async verifyCode(rawPhone: string, code: string): Promise<VerifiedIdentity> {

@@ -24,6 +24,13 @@ class AppEnv {
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT: string = '100kb';
 
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client IP (used by
+   * the send limits). `false` (default), `true`, a hop count, or comma-separated addresses/subnets.
+   */
+  @IsString()
+  TRUST_PROXY: string = 'false';
+
   /** ISO 3166 region used for phone numbers typed without a country code; empty = international only. */
   @IsOptional()
   @Matches(/^[A-Z]{2}$/, { message: 'PHONE_DEFAULT_REGION must be a two-letter region code such as US' })
@@ -38,6 +45,7 @@ export interface AppConfig {
   corsOrigins: true | string[];
   bodyLimit: string;
   phoneDefaultRegion?: string;
+  trustProxy: boolean | number | string[];
 }
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -52,7 +60,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: origins.includes('*') ? true : origins,
     bodyLimit: vars.BODY_LIMIT,
     phoneDefaultRegion: vars.PHONE_DEFAULT_REGION,
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
   };
 }
 
 export const appConfig = registerAs('app', () => loadAppConfig());
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return splitList(value);
+}

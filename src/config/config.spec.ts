@@ -29,7 +29,16 @@ describe('configuration', () => {
         corsOrigins: true,
         bodyLimit: '100kb',
         phoneDefaultRegion: undefined,
+        trustProxy: false,
       });
+    });
+
+    it.each([
+      ['true', true],
+      ['2', 2],
+      ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+    ])('app: TRUST_PROXY=%p', (value, expected) => {
+      expect(loadAppConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
     });
 
     it('mesibo: the public API, a one-year token, no App Token outside production', () => {

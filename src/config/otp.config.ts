@@ -42,6 +42,23 @@ class OtpEnv {
   @Min(60)
   OTP_FAILURE_WINDOW_SECONDS: number = 3600;
 
+  /** Codes sent to one destination per window, whatever the cooldown allows (stops message bombing). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_SENDS_PER_WINDOW: number = 5;
+
+  /** Codes one client IP may have sent per window, to any destination (stops SMS pumping). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_SENDS_PER_IP_PER_WINDOW: number = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  OTP_SEND_WINDOW_SECONDS: number = 3600;
+
   @IsIn(['console', 'webhook'])
   OTP_SENDER: string = 'console';
 
@@ -76,6 +93,9 @@ export interface OtpConfig {
   resendCooldownSeconds: number;
   maxFailuresPerWindow: number;
   failureWindowSeconds: number;
+  maxSendsPerWindow: number;
+  maxSendsPerRequesterPerWindow: number;
+  sendWindowSeconds: number;
   sender: OtpSenderKind;
   webhook: { url?: string; authorization?: string; timeoutMs: number };
   messageTemplate: string;
@@ -107,6 +127,9 @@ export function loadOtpConfig(env: NodeJS.ProcessEnv = process.env): OtpConfig {
     resendCooldownSeconds: vars.OTP_RESEND_COOLDOWN_SECONDS,
     maxFailuresPerWindow: vars.OTP_MAX_FAILURES_PER_WINDOW,
     failureWindowSeconds: vars.OTP_FAILURE_WINDOW_SECONDS,
+    maxSendsPerWindow: vars.OTP_MAX_SENDS_PER_WINDOW,
+    maxSendsPerRequesterPerWindow: vars.OTP_MAX_SENDS_PER_IP_PER_WINDOW,
+    sendWindowSeconds: vars.OTP_SEND_WINDOW_SECONDS,
     sender: vars.OTP_SENDER as OtpSenderKind,
     webhook: {
       url: vars.OTP_WEBHOOK_URL,

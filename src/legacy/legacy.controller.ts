@@ -74,7 +74,7 @@ export class LegacyController {
     // Builds before 2021 sent the code as `code`.
     const otp = fields.otp || fields.code;
     if (!otp) {
-      await this.phoneLogin.requestCode(fields.phone);
+      await this.phoneLogin.requestCode(fields.phone, req.ip);
       return okReply(op, this.clock.nowMs());
     }
 

@@ -194,6 +194,37 @@ describe('OtpService', () => {
       await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
     });
 
+    it('sends at most 5 codes to one destination per hour, whatever the cooldown allows', async () => {
+      for (let i = 0; i < 5; i++) {
+        await service.issue('sms', PHONE);
+        clock.advance(31);
+      }
+      const error = await rejectionOf(service.issue('sms', PHONE));
+      expect(error).toBeInstanceOf(RateLimitedError);
+      expect(sender.sent).toHaveLength(5);
+      // Another destination is unaffected, and the hour's end lifts the limit.
+      await service.issue('sms', OTHER_PHONE);
+      clock.advance(3600);
+      await service.issue('sms', PHONE);
+      expect(sender.sent).toHaveLength(7);
+    });
+
+    it('sends at most 20 codes per hour on behalf of one requester, to any destinations', async () => {
+      for (let i = 0; i < 20; i++) await service.issue('sms', `1415555${String(i).padStart(4, '0')}`, '203.0.113.7');
+      await expect(service.issue('sms', '14155559999', '203.0.113.7')).rejects.toBeInstanceOf(RateLimitedError);
+      await service.issue('sms', '14155559999', '198.51.100.1');
+      expect(sender.sent).toHaveLength(21);
+    });
+
+    it('does not count a code that could not be delivered against the send limits', async () => {
+      for (let i = 0; i < 10; i++) {
+        sender.failNextWith(new Error('gateway down'));
+        await expect(service.issue('sms', PHONE, '203.0.113.7')).rejects.toThrow('gateway down');
+      }
+      await service.issue('sms', PHONE, '203.0.113.7');
+      expect(sender.sent).toHaveLength(1);
+    });
+
     it('words an email code by purpose, with a subject', async () => {
       await service.issue('email-reset', 'ada@example.com');
       const [message] = sender.sent;

@@ -29,7 +29,11 @@ export class OtpService {
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
   ) {}
 
-  async issue(channel: OtpChannel, destination: string): Promise<IssuedCode> {
+  /**
+   * Sends a new code to `destination`. `requester` identifies who asks (the client IP), so one
+   * client cannot have codes sent to many destinations.
+   */
+  async issue(channel: OtpChannel, destination: string, requester?: string): Promise<IssuedCode> {
     const now = this.clock.nowMs();
     await this.refuseWhileLockedOut(channel, destination);
 
@@ -38,6 +42,15 @@ export class OtpService {
     if (cooldownEndsAt > now) {
       const wait = Math.ceil((cooldownEndsAt - now) / 1000);
       throw new RateLimitedError(`Wait ${wait} seconds before requesting another code.`, wait);
+    }
+    const sendKeys = [{ key: `otp-sends:${channel}:${destination}`, max: this.config.maxSendsPerWindow }];
+    if (requester) sendKeys.push({ key: `otp-sends-by:${requester}`, max: this.config.maxSendsPerRequesterPerWindow });
+    for (const { key, max } of sendKeys) {
+      const sent = await this.counters.get(key);
+      if (sent.value >= max) {
+        const wait = Math.max(1, Math.ceil((sent.expiresAt - now) / 1000));
+        throw new RateLimitedError(`Too many codes were requested. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
+      }
     }
 
     const code = generateCode(this.config.length);
@@ -57,6 +70,8 @@ export class OtpService {
       await this.challenges.consume(id);
       throw error;
     }
+    // Only delivered codes count against the send limits.
+    for (const { key } of sendKeys) await this.counters.increment(key, this.config.sendWindowSeconds);
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
   }
 
