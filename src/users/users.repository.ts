@@ -63,6 +63,8 @@ export class UsersRepository {
       .selectAll()
       .where('user_id', '=', userId)
       .orderBy('created_at')
+      .orderBy('method')
+      .orderBy('subject')
       .execute();
   }
 
