@@ -31,6 +31,7 @@ import { configureApp } from '../src/app.setup';
 import { migrateToLatest, openDatabase } from '../src/database/connection';
 import { MesiboSimulator, randomAppToken } from '../src/mesibo-simulator/mesibo-simulator';
 import { SmsGateway } from '../test/support/sms-gateway';
+import { onPostgres } from '../test/support/test-database';
 import { FIRST_UNSEEDED_PHONE, redact, seededPhone, seedUsers, settle } from './seed-users';
 
 type Engine = 'sqlite' | 'postgres';
@@ -144,15 +145,6 @@ async function createDatabase(engine: Engine, pgServer: string, label: string): 
   };
 }
 
-async function onPostgres(server: string, statement: string): Promise<void> {
-  const client = new Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 function megabytes(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(0);

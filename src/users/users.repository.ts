@@ -106,6 +106,12 @@ export class UsersRepository {
       .where('method', '=', identity.method)
       .where('subject', '=', identity.subject)
       .execute();
-    await executor.updateTable('users').set({ mesibo_uid: mesiboUid, updated_at: now }).where('id', '=', userId).execute();
+    // mesibo keeps a user's uid; write the row only when it did change, which keeps logins light.
+    await executor
+      .updateTable('users')
+      .set({ mesibo_uid: mesiboUid, updated_at: now })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('mesibo_uid', 'is', null), eb('mesibo_uid', '!=', mesiboUid)]))
+      .execute();
   }
 }

@@ -33,7 +33,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return { url: url.toString(), drop: () => onMysql(server, `DROP DATABASE IF EXISTS ${name}`) };
 }
 
-async function onPostgres(server: string, statement: string): Promise<void> {
+/** Runs one statement on a PostgreSQL server (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function onPostgres(server: string, statement: string): Promise<void> {
   const client = new Client({ connectionString: server });
   await client.connect();
   try {
