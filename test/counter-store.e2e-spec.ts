@@ -74,4 +74,36 @@ describe.each(implementations)('CounterStore on %s', (_name, create) => {
     expect((await subject.store.get('b')).value).toBe(1);
     expect((await subject.store.get('missing')).value).toBe(0);
   });
+
+  it('grants exactly `max` units of a burst of concurrent claims, and refuses the rest', async () => {
+    const claims = await Promise.all(Array.from({ length: 300 }, () => subject.store.take('burst', 7, 60)));
+    expect(claims.filter((claim) => claim.granted)).toHaveLength(7);
+    const refused = claims.filter((claim) => !claim.granted);
+    expect(refused).toHaveLength(293);
+    expect(refused.every((claim) => claim.value === 7 && claim.expiresAt === clock.nowMs() + 60_000)).toBe(true);
+    expect((await subject.store.get('burst')).value).toBe(7);
+  });
+
+  it('gives a refunded unit to the next claim, never goes below zero, and restarts an ended window', async () => {
+    expect(await subject.store.take('k', 2, 60)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 60_000 });
+    expect((await subject.store.take('k', 2, 60)).granted).toBe(true);
+    expect((await subject.store.take('k', 2, 60)).granted).toBe(false);
+    await subject.store.refund('k');
+    expect((await subject.store.take('k', 2, 60)).granted).toBe(true);
+    await subject.store.refund('k');
+    await subject.store.refund('k');
+    await subject.store.refund('k');
+    expect((await subject.store.get('k')).value).toBe(0);
+    await subject.store.refund('never-taken');
+    expect((await subject.store.get('never-taken')).value).toBe(0);
+    await subject.store.take('k', 2, 60);
+    await subject.store.take('k', 2, 60);
+    clock.advance(60);
+    expect(await subject.store.take('k', 2, 60)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 60_000 });
+  });
+
+  it('refuses every claim on a budget of zero', async () => {
+    expect((await subject.store.take('none', 0, 60)).granted).toBe(false);
+    expect((await subject.store.get('none')).value).toBe(0);
+  });
 });

@@ -6,10 +6,22 @@ import { DB, Db } from './connection';
 /**
  * Short-lived counters that every instance of the service must agree on (wrong-try budgets,
  * send limits). Each counter lives for a fixed window that starts with its first hit.
+ *
+ * Limits are enforced with `take`: a unit is claimed in one atomic step before the work it guards
+ * (a code compared, an SMS sent, a password checked), so no number of concurrent requests or
+ * instances can get past the limit; `refund` gives the unit back when the work turned out not to
+ * count (a right code, an undelivered SMS).
  */
 export abstract class CounterStore {
   /** Adds one and returns the new value and when the window ends. */
   abstract increment(key: string, windowSeconds: number): Promise<CounterValue>;
+  /**
+   * Adds one only while the value is below `max`, atomically. `granted` says whether the unit was
+   * taken; `value` and `expiresAt` describe the counter afterwards (for Retry-After).
+   */
+  abstract take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim>;
+  /** Gives back one unit taken in the current window; never below zero, a no-op once it ended. */
+  abstract refund(key: string): Promise<void>;
   /** The current value, zero once the window has ended. */
   abstract get(key: string): Promise<CounterValue>;
   /** Forgets the counter. */
@@ -20,6 +32,10 @@ export interface CounterValue {
   value: number;
   /** Epoch ms at which the counter resets; meaningless when value is 0. */
   expiresAt: number;
+}
+
+export interface BudgetClaim extends CounterValue {
+  granted: boolean;
 }
 
 /** Counters in the `counters` table; race-safe across processes sharing the database. */
@@ -57,6 +73,61 @@ export class DatabaseCounterStore extends CounterStore {
       return this.get(key);
     }
     throw new Error('counter increment did not settle');
+  }
+
+  /**
+   * Each step is one conditional statement, so the database serializes concurrent claims on the
+   * row: the guarded UPDATE re-checks `value < max` on the latest row version on every engine.
+   */
+  async take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = this.clock.nowMs();
+      const claimed = await this.db
+        .updateTable('counters')
+        .set((eb) => ({ value: eb('value', '+', 1) }))
+        .where('key', '=', key)
+        .where('expires_at', '>', now)
+        .where('value', '<', max)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 1) return { granted: true, ...(await this.get(key)) };
+
+      const current = await this.db.selectFrom('counters').select(['value', 'expires_at']).where('key', '=', key).executeTakeFirst();
+      if (current && Number(current.expires_at) > now) {
+        // Live and spent (or spent between our two statements: the next loop decides).
+        if (Number(current.value) >= max) return { granted: false, value: Number(current.value), expiresAt: Number(current.expires_at) };
+        continue;
+      }
+      const expiresAt = now + windowSeconds * 1000;
+      if (max < 1) return { granted: false, value: 0, expiresAt };
+      if (current) {
+        // An ended window: restart it, unless another request restarted it first.
+        const restarted = await this.db
+          .updateTable('counters')
+          .set({ value: 1, expires_at: expiresAt })
+          .where('key', '=', key)
+          .where('expires_at', '<=', now)
+          .executeTakeFirst();
+        if (Number(restarted.numUpdatedRows) === 1) return { granted: true, value: 1, expiresAt };
+        continue;
+      }
+      try {
+        await this.db.insertInto('counters').values({ key, value: 1, expires_at: expiresAt }).execute();
+        return { granted: true, value: 1, expiresAt };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new Error('counter claim did not settle');
+  }
+
+  async refund(key: string): Promise<void> {
+    await this.db
+      .updateTable('counters')
+      .set((eb) => ({ value: eb('value', '-', 1) }))
+      .where('key', '=', key)
+      .where('value', '>', 0)
+      .where('expires_at', '>', this.clock.nowMs())
+      .execute();
   }
 
   async reset(key: string): Promise<void> {

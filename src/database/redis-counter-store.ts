@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Clock } from '../common/clock';
-import { CounterStore, CounterValue } from './counter-store';
+import { BudgetClaim, CounterStore, CounterValue } from './counter-store';
 
 // A counter is a hash {v: value, e: window end in epoch ms}. The window end comes from our clock
 // (passed in), so every instance and the tests agree on it; the Redis TTL only collects garbage.
@@ -14,6 +14,30 @@ if ends <= now then
   return {1, ends}
 end
 return {redis.call('HINCRBY', KEYS[1], 'v', 1), ends}
+`;
+
+// Claims a unit only while the value is below ARGV[3]; returns {granted, value, window end}.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local max = tonumber(ARGV[3])
+local ends = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+if ends <= now then
+  ends = now + tonumber(ARGV[2])
+  if max < 1 then return {0, 0, ends} end
+  redis.call('HSET', KEYS[1], 'v', 1, 'e', ends)
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 60000)
+  return {1, 1, ends}
+end
+local value = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if value >= max then return {0, value, ends} end
+return {1, redis.call('HINCRBY', KEYS[1], 'v', 1), ends}
+`;
+
+const REFUND = `
+local ends = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+local value = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if ends > tonumber(ARGV[1]) and value > 0 then redis.call('HINCRBY', KEYS[1], 'v', -1) end
+return 0
 `;
 
 /** Counters in Redis (`REDIS_URL`): one atomic script per increment, shared by every instance. */
@@ -35,6 +59,22 @@ export class RedisCounterStore extends CounterStore {
       String(windowSeconds * 1000),
     )) as [number, number];
     return { value: Number(value), expiresAt: Number(expiresAt) };
+  }
+
+  async take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
+    const [granted, value, expiresAt] = (await this.redis.eval(
+      TAKE,
+      1,
+      this.keyPrefix + key,
+      String(this.clock.nowMs()),
+      String(windowSeconds * 1000),
+      String(max),
+    )) as [number, number, number];
+    return { granted: Number(granted) === 1, value: Number(value), expiresAt: Number(expiresAt) };
+  }
+
+  async refund(key: string): Promise<void> {
+    await this.redis.eval(REFUND, 1, this.keyPrefix + key, String(this.clock.nowMs()));
   }
 
   async reset(key: string): Promise<void> {
