@@ -6,6 +6,7 @@
 export type DomainErrorCode =
   | 'invalid_request'
   | 'invalid_phone'
+  | 'phone_not_allowed'
   | 'missing_appid'
   | 'invalid_code'
   | 'rate_limited'
@@ -43,6 +44,14 @@ export class InvalidPhoneError extends DomainError {
   readonly code = 'invalid_phone';
   constructor() {
     super('The phone number is not valid. Use the full international number.');
+  }
+}
+
+/** The number is valid, but codes are not sent to its kind (premium rate, …) or its country. */
+export class PhoneNotAllowedError extends DomainError {
+  readonly code = 'phone_not_allowed';
+  constructor() {
+    super('Codes cannot be sent to this phone number. Use a mobile number.');
   }
 }
 

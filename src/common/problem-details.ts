@@ -7,6 +7,7 @@ import { asDomainError } from './infrastructure-errors';
 const STATUS: Record<DomainErrorCode, number> = {
   invalid_request: 400,
   invalid_phone: 400,
+  phone_not_allowed: 403,
   missing_appid: 400,
   invalid_code: 401,
   invalid_token: 401,

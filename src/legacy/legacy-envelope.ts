@@ -16,6 +16,7 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   invalid_token: 'AUTHFAIL',
   invalid_request: 'BADREQUEST',
   invalid_phone: 'BADPHONE',
+  phone_not_allowed: 'PHONENOTALLOWED',
   rate_limited: 'RATELIMITED',
   mesibo_unavailable: 'MESIBOUNAVAILABLE',
   otp_delivery_failed: 'SENDFAILED',
