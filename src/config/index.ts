@@ -7,8 +7,11 @@ import { oidcConfig } from './oidc.config';
 import { otpConfig } from './otp.config';
 import { passwordConfig } from './password.config';
 import { redisConfig } from './redis.config';
+import { smsPolicyConfig } from './sms-policy.config';
+import { throttleConfig } from './throttle.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
+export { smsPolicyConfig, throttleConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -17,6 +20,8 @@ export type { PasswordConfig } from './password.config';
 export type { MesiboConfig } from './mesibo.config';
 export type { OtpConfig, OtpSenderKind } from './otp.config';
 export type { RedisConfig } from './redis.config';
+export type { SmsPolicyConfig } from './sms-policy.config';
+export type { ThrottleConfig } from './throttle.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
@@ -30,4 +35,6 @@ export const allConfigs = [
   otpConfig,
   passwordConfig,
   redisConfig,
+  smsPolicyConfig,
+  throttleConfig,
 ];
