@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { emailConfig, otpConfig } from '../config';
 import { OtpRepository } from './otp.repository';
 import { OtpService } from './otp.service';
+import { SmsSendPolicy } from './sms-send-policy';
 import { ConsoleOtpSender } from './senders/console-otp.sender';
 import { OtpSender } from './senders/otp-sender';
 import { RoutingOtpSender } from './senders/routing-otp.sender';
@@ -13,6 +14,7 @@ import { WebhookOtpSender } from './senders/webhook-otp.sender';
   providers: [
     OtpRepository,
     OtpService,
+    SmsSendPolicy,
     {
       provide: OtpSender,
       inject: [otpConfig.KEY, emailConfig.KEY],
