@@ -1,7 +1,9 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { performance } from 'node:perf_hooks';
+import { rejectionOf } from '../../../test/support/rejection';
+import { ServiceUnavailableError } from '../../common/errors';
 import { PasswordConfig } from '../../config';
-import { PasswordHasher } from './password-hasher';
+import { PasswordHasher, WorkSlots } from './password-hasher';
 
 const config: PasswordConfig = { memoryKib: 19456, timeCost: 2, parallelism: 1, maxFailuresPerWindow: 10, failureWindowSeconds: 900 };
 
@@ -155,5 +157,130 @@ describe('PasswordHasher', () => {
       // a fifth of 19 MiB and two passes). It cannot prove the times are equal, only comparable.
       expect(median(dummyTimes)).toBeGreaterThanOrEqual(0.5 * median(realTimes));
     });
+  });
+});
+
+/** A job the test finishes by hand. */
+function deferred(): { promise: Promise<void>; finish: () => void; fail: (error: Error) => void } {
+  let finish!: () => void;
+  let fail!: (error: Error) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  return { promise, finish, fail };
+}
+
+/** Lets every pending promise callback run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('WorkSlots', () => {
+  it('runs at most `limit` jobs at once and starts the waiting ones in order as slots free up', async () => {
+    const slots = new WorkSlots(2, 10);
+    const jobs = Array.from({ length: 5 }, () => deferred());
+    const started: number[] = [];
+    const done = jobs.map((job, index) =>
+      slots.run(() => {
+        started.push(index);
+        return job.promise;
+      }),
+    );
+    await settle();
+    expect(started).toEqual([0, 1]);
+
+    jobs[1].finish();
+    await settle();
+    expect(started).toEqual([0, 1, 2]);
+
+    const failed = expect(done[0]).rejects.toThrow('boom');
+    jobs[0].fail(new Error('boom')); // a failed job frees its slot too
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3]);
+    await failed;
+
+    for (const job of jobs.slice(2)) job.finish();
+    await Promise.all(done.slice(1));
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+
+    // All slots are free again: the next job starts at once.
+    let ranAlone = false;
+    await slots.run(() => {
+      ranAlone = true;
+      return Promise.resolve();
+    });
+    expect(ranAlone).toBe(true);
+  });
+
+  it('refuses at once with ServiceUnavailableError when `queueLimit` jobs already wait', async () => {
+    const slots = new WorkSlots(1, 2);
+    const job = deferred();
+    const accepted = [slots.run(() => job.promise), slots.run(() => Promise.resolve()), slots.run(() => Promise.resolve())];
+
+    await expect(slots.run(() => Promise.resolve())).rejects.toBeInstanceOf(ServiceUnavailableError);
+
+    job.finish();
+    await Promise.all(accepted);
+    await expect(slots.run(() => Promise.resolve('again'))).resolves.toBe('again');
+  });
+});
+
+describe('PasswordHasher concurrency', () => {
+  // The same module object the hasher calls into, so the spy sees every real argon2 computation.
+  const argon2 = jest.requireActual<typeof import('@node-rs/argon2')>('@node-rs/argon2');
+  let inFlight = 0;
+  let peak = 0;
+
+  beforeEach(() => {
+    inFlight = 0;
+    peak = 0;
+    const realVerify = argon2.verify;
+    jest.spyOn(argon2, 'verify').mockImplementation(async (...args: Parameters<typeof realVerify>) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await realVerify(...args);
+      } finally {
+        inFlight--;
+      }
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('never computes more than PASSWORD_HASH_CONCURRENCY hashes at once, and answers every check right', async () => {
+    const hasher = new PasswordHasher(config, { passwordHashConcurrency: 2, passwordHashQueueLimit: 100 });
+    const passwordHash = await argon2Hash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? hasher.verify(passwordHash, PASSWORD) : hasher.verifyAgainstDummy(`guess ${i}`).then(() => false))),
+    );
+
+    expect(peak).toBe(2);
+    expect(answers.filter(Boolean)).toHaveLength(4);
+  });
+
+  it('refuses checks beyond the queue with ServiceUnavailableError instead of piling them up', async () => {
+    const hasher = new PasswordHasher(config, { passwordHashConcurrency: 1, passwordHashQueueLimit: 3 });
+    const passwordHash = await argon2Hash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => hasher.verify(passwordHash, PASSWORD)));
+
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(4);
+    const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    expect(refused).toHaveLength(4);
+    for (const outcome of refused) expect(outcome.reason).toBeInstanceOf(ServiceUnavailableError);
+    expect(peak).toBe(1);
+    // Once the queue drained, checks are accepted again.
+    await expect(hasher.verify(passwordHash, PASSWORD)).resolves.toBe(true);
+  });
+
+  it('does not remember a refused dummy hash: the next unknown-address check works', async () => {
+    const hasher = new PasswordHasher(config, { passwordHashConcurrency: 1, passwordHashQueueLimit: 0 });
+    const passwordHash = await argon2Hash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    const busy = hasher.verify(passwordHash, PASSWORD);
+
+    expect(await rejectionOf(hasher.verifyAgainstDummy('guess'))).toBeInstanceOf(ServiceUnavailableError);
+
+    await busy;
+    await expect(hasher.verifyAgainstDummy('guess')).resolves.toBeUndefined();
   });
 });
