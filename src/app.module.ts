@@ -12,6 +12,7 @@ import { LegacyModule } from './legacy/legacy.module';
 import { MesiboModule } from './mesibo/mesibo.module';
 import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
 import { OidcModule } from './oidc/oidc.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { ValidationError } from 'class-validator';
 
 export interface AppOptions {
@@ -34,6 +35,7 @@ export class AppModule {
         OidcModule,
         LegacyModule,
         HealthModule,
+        ThrottlingModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

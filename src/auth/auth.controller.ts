@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, Inject, Ip, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { ClientKey } from '../common/client-key';
 import { clientConfig } from '../config';
 import { AuthService } from './auth.service';
 import { LoginResponseDto, toLoginResponse } from './dto/login-response.dto';
@@ -31,8 +32,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Send a one-time code to a phone' })
   @ApiResponse({ status: 202, type: OtpRequestedDto })
   @ApiResponse({ status: 429, description: 'Resend cooldown or wrong-try budget; see Retry-After' })
-  async requestOtp(@Body() body: RequestOtpDto, @Ip() ip: string): Promise<OtpRequestedDto> {
-    const sent = await this.phoneLogin.requestCode(body.phone, ip);
+  async requestOtp(@Body() body: RequestOtpDto, @ClientKey() requester: string): Promise<OtpRequestedDto> {
+    const sent = await this.phoneLogin.requestCode(body.phone, requester);
     return { phone: sent.phone, expiresAt: sent.expiresAt.toISOString(), resendAfterSeconds: sent.resendAfterSeconds };
   }
 

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { ClientKey } from '../common/client-key';
 import { Clock } from '../common/clock';
 import { UsersService } from '../users/users.service';
 import { IdentityDto, toIdentity } from './dto/me.dto';
@@ -41,8 +42,8 @@ export class IdentitiesController {
   @Post('phone')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to a phone to link it' })
-  async startPhone(@Body() body: LinkPhoneDto, @Ip() ip: string): Promise<{ phone: string }> {
-    return { phone: (await this.phoneLogin.requestCode(body.phone, ip)).phone };
+  async startPhone(@Body() body: LinkPhoneDto, @ClientKey() requester: string): Promise<{ phone: string }> {
+    return { phone: (await this.phoneLogin.requestCode(body.phone, requester)).phone };
   }
 
   @Post('phone/verify')

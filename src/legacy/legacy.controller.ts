@@ -9,6 +9,7 @@ import { SessionsService } from '../auth/sessions.service';
 import { LOCAL_STRATEGY } from '../auth/strategies/local.strategy';
 import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
 import { VerifiedIdentity } from '../auth/verified-identity';
+import { requestClientKey } from '../common/client-key';
 import { Clock } from '../common/clock';
 import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError } from '../common/errors';
 import { clientConfig } from '../config';
@@ -74,7 +75,7 @@ export class LegacyController {
     // Builds before 2021 sent the code as `code`.
     const otp = fields.otp || fields.code;
     if (!otp) {
-      await this.phoneLogin.requestCode(fields.phone, req.ip);
+      await this.phoneLogin.requestCode(fields.phone, requestClientKey(req));
       return okReply(op, this.clock.nowMs());
     }
 

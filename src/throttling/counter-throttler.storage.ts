@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { Clock } from '../common/clock';
+import { CounterStore } from '../database/counter-store';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * The throttler's storage on the shared CounterStore (the database or Redis), so every instance
+ * counts a client in the same budget. A request is a unit claimed with `take` before it runs: a
+ * burst of concurrent requests gets exactly `limit` through, never more.
+ */
+@Injectable()
+export class CounterThrottlerStorage implements ThrottlerStorage {
+  constructor(
+    private readonly counters: CounterStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `ttl` in milliseconds (the throttler's unit); the times returned are in seconds. */
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const claim = await this.counters.take(key, limit, Math.max(1, Math.ceil(ttl / 1000)));
+    const timeToExpire = Math.max(1, Math.ceil((claim.expiresAt - this.clock.nowMs()) / 1000));
+    return {
+      totalHits: claim.granted ? claim.value : limit + 1,
+      timeToExpire,
+      isBlocked: !claim.granted,
+      // Blocked until the window ends: the window is the block.
+      timeToBlockExpire: claim.granted ? 0 : timeToExpire,
+    };
+  }
+}
