@@ -17,7 +17,6 @@ export type DomainErrorCode =
   | 'otp_delivery_failed'
   | 'service_unavailable'
   | 'invalid_credentials'
-  | 'email_not_verified'
   | 'weak_password'
   | 'identity_in_use'
   | 'last_identity'
@@ -62,7 +61,8 @@ export class MissingAppIdError extends DomainError {
   }
 }
 
-export type InvalidCodeReason = 'wrong' | 'expired' | 'used_up' | 'none_pending';
+/** `not_accepted` stands for any of the others where telling them apart would reveal whether an account exists. */
+export type InvalidCodeReason = 'wrong' | 'expired' | 'used_up' | 'none_pending' | 'not_accepted';
 
 export class InvalidCodeError extends DomainError {
   readonly code = 'invalid_code';
@@ -70,7 +70,9 @@ export class InvalidCodeError extends DomainError {
     super(
       reason === 'wrong'
         ? 'The code is not correct.'
-        : 'The code has expired or was already used. Request a new code.',
+        : reason === 'not_accepted'
+          ? 'The code is not correct, or it is no longer valid. Check it, or request a new code.'
+          : 'The code has expired or was already used. Request a new code.',
     );
   }
 }
@@ -130,19 +132,14 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
-/** Wrong email or password, or no such account: one answer for all, so nobody learns which accounts exist. */
+/**
+ * Wrong email or password, no such account, or an address not confirmed yet: one answer for all,
+ * so nobody learns which accounts exist.
+ */
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'invalid_credentials';
   constructor() {
-    super('The email or password is not correct.');
-  }
-}
-
-/** The password was right, but the address was never confirmed with the emailed code. */
-export class EmailNotVerifiedError extends DomainError {
-  readonly code = 'email_not_verified';
-  constructor() {
-    super('Confirm your email address with the code we sent before logging in.');
+    super('Wrong email or password, or the address is not confirmed yet.');
   }
 }
 

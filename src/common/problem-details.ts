@@ -18,7 +18,6 @@ const STATUS: Record<DomainErrorCode, number> = {
   otp_delivery_failed: 503,
   service_unavailable: 503,
   invalid_credentials: 401,
-  email_not_verified: 403,
   weak_password: 400,
   identity_in_use: 409,
   last_identity: 409,

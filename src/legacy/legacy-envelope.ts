@@ -22,7 +22,6 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   otp_delivery_failed: 'SENDFAILED',
   service_unavailable: 'UNAVAILABLE',
   invalid_credentials: 'BADLOGIN',
-  email_not_verified: 'NOTVERIFIED',
   weak_password: 'BADPASSWORD',
   identity_in_use: 'BADREQUEST',
   last_identity: 'BADREQUEST',

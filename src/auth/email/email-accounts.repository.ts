@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUniqueViolation } from '../../common/infrastructure-errors';
 import { DB, Db } from '../../database/connection';
 import { EmailAccountRow } from '../../database/schema';
 
@@ -10,31 +11,53 @@ export class EmailAccountsRepository {
     return this.db.selectFrom('email_accounts').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
-  /** Creates the account, or replaces the password and name of one never confirmed. */
+  /**
+   * Creates an account waiting for its code, or replaces the password hash and name of one still
+   * waiting; a confirmed account is never changed. Two registrations at once both succeed.
+   */
   async savePending(email: string, passwordHash: string, displayName: string | null, now: number): Promise<void> {
     const existing = await this.findByEmail(email);
-    if (existing) {
-      await this.db
-        .updateTable('email_accounts')
-        .set({ password_hash: passwordHash, display_name: displayName, updated_at: now })
-        .where('email', '=', email)
-        .where('verified_at', 'is', null)
-        .execute();
+    if (existing && existing.verified_at !== null) return;
+    if (!existing && (await this.tryInsert({ email, password_hash: passwordHash, display_name: displayName, verified_at: null, created_at: now, updated_at: now }))) {
       return;
     }
     await this.db
-      .insertInto('email_accounts')
-      .values({ email, password_hash: passwordHash, display_name: displayName, verified_at: null, created_at: now, updated_at: now })
-      .execute();
-  }
-
-  async markVerified(email: string, now: number): Promise<void> {
-    await this.db
       .updateTable('email_accounts')
-      .set({ verified_at: now, updated_at: now })
+      .set({ password_hash: passwordHash, display_name: displayName, updated_at: now })
       .where('email', '=', email)
       .where('verified_at', 'is', null)
       .execute();
+  }
+
+  /**
+   * After the address was proven by a code: sets the password, marks the address confirmed (keeping
+   * the first confirmation time) and, when given, the name; creates the account if there is none.
+   * Returns whether the address was confirmed before.
+   */
+  async confirmWithPassword(email: string, passwordHash: string, displayName: string | undefined, now: number): Promise<boolean> {
+    const existing = await this.findByEmail(email);
+    if (!existing) {
+      const created = await this.tryInsert({
+        email,
+        password_hash: passwordHash,
+        display_name: displayName ?? null,
+        verified_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      if (created) return false;
+    }
+    await this.db
+      .updateTable('email_accounts')
+      .set((eb) => ({
+        password_hash: passwordHash,
+        verified_at: eb.fn.coalesce('verified_at', eb.val(now)),
+        updated_at: now,
+        ...(displayName !== undefined ? { display_name: displayName } : {}),
+      }))
+      .where('email', '=', email)
+      .execute();
+    return existing !== undefined && existing.verified_at !== null;
   }
 
   /** Replaces the password; `confirm` also marks the address confirmed (a reset code proved it). */
@@ -48,5 +71,16 @@ export class EmailAccountsRepository {
       }))
       .where('email', '=', email)
       .execute();
+  }
+
+  /** False when another request created the account between our read and this insert. */
+  private async tryInsert(row: EmailAccountRow): Promise<boolean> {
+    try {
+      await this.db.insertInto('email_accounts').values(row).execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 }

@@ -7,7 +7,7 @@ import { AuthService } from '../auth.service';
 import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
 import { PassportAuthenticator } from '../passport-authenticator';
 import { LOCAL_STRATEGY } from '../strategies/local.strategy';
-import { ConfirmEmailDto, EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto } from './dto/email-dtos';
+import { EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/email-dtos';
 import { EmailLoginService } from './email-login.service';
 
 const UNIFORM = 'If the address can receive it, a code is on its way.';
@@ -24,8 +24,8 @@ export class EmailAuthController {
 
   @Post('email/register')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Create an email login; a code to confirm the address is emailed' })
-  @ApiResponse({ status: 202, description: 'The same answer whether or not the address has an account' })
+  @ApiOperation({ summary: 'Create an email login; a code to confirm the address is emailed (nothing is sent to a confirmed address)' })
+  @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })
   @ApiResponse({ status: 400, description: 'weak_password or invalid_request' })
   async register(@Body() body: RegisterDto): Promise<{ message: string }> {
     await this.emailLogin.register(body.email, body.password, body.name);
@@ -34,17 +34,17 @@ export class EmailAuthController {
 
   @Post('email/verify')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Confirm the address with the emailed code and the password; the account can then log in' })
-  async verify(@Body() body: ConfirmEmailDto): Promise<void> {
-    await this.emailLogin.confirm(body.email, body.code, body.password);
+  @ApiOperation({ summary: 'Confirm the address with the emailed code and set the password; the account can then log in' })
+  @ApiResponse({ status: 401, description: 'invalid_code: the same for a wrong, expired or used code, and for an address that was sent none' })
+  async verify(@Body() body: VerifyEmailDto): Promise<void> {
+    await this.emailLogin.confirm(body.email, body.code, body.password, body.name);
   }
 
   @Post('email/login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email and password and get a mesibo user access token' })
   @ApiResponse({ status: 200, type: LoginResponseDto })
-  @ApiResponse({ status: 401, description: 'invalid_credentials: wrong email or password (never which)' })
-  @ApiResponse({ status: 403, description: 'email_not_verified' })
+  @ApiResponse({ status: 401, description: 'invalid_credentials: wrong email or password, or an address not confirmed yet (never which)' })
   async login(@Body() body: EmailLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(LOCAL_STRATEGY, req, res);
     const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
@@ -54,7 +54,7 @@ export class EmailAuthController {
   @Post('password/forgot')
   @HttpCode(202)
   @ApiOperation({ summary: 'Email a code to reset the password' })
-  @ApiResponse({ status: 202, description: 'The same answer whether or not the address has an account' })
+  @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })
   async forgot(@Body() body: EmailDto): Promise<{ message: string }> {
     await this.emailLogin.requestReset(body.email);
     return { message: UNIFORM };
@@ -63,6 +63,7 @@ export class EmailAuthController {
   @Post('password/reset')
   @HttpCode(204)
   @ApiOperation({ summary: 'Set a new password with the emailed code; every session of the user ends' })
+  @ApiResponse({ status: 401, description: 'invalid_code: the same for a wrong, expired or used code, and for an address that was sent none' })
   async reset(@Body() body: ResetPasswordDto): Promise<void> {
     await this.emailLogin.reset(body.email, body.code, body.password);
   }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { FakeClock } from '../../../test/support/fake-clock';
 import {
   DomainError,
-  EmailNotVerifiedError,
+  IdentityInUseError,
   InvalidCodeError,
   InvalidCredentialsError,
   InvalidRequestError,
@@ -198,7 +198,7 @@ describe('EmailLoginService', () => {
   }
 
   describe('register and confirm', () => {
-    it('emails a code; before confirming, the right password gets EmailNotVerified and a wrong one InvalidCredentials; then it logs in', async () => {
+    it('emails a code; before confirming, any password gets InvalidCredentials; then it logs in', async () => {
       await expect(service.register(ADA, PASSWORD, 'Ada Lovelace')).resolves.toBeUndefined();
       await flushSends();
 
@@ -209,7 +209,7 @@ describe('EmailLoginService', () => {
       expect(message.subject).toContain(message.code);
       await expect(accountOf(ADA)).resolves.toMatchObject({ email: ADA, display_name: 'Ada Lovelace', verified_at: null });
 
-      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(EmailNotVerifiedError);
+      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
       await expect(service.authenticate(ADA, WRONG_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
 
       clock.advance(60);
@@ -227,11 +227,47 @@ describe('EmailLoginService', () => {
     });
 
     it('stores only an argon2id hash of the password', async () => {
-      await register(ADA);
+      await registerAndConfirm(ADA);
 
       const account = await accountOf(ADA);
       expect(account?.password_hash).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
       expect(account?.password_hash).not.toContain(PASSWORD);
+      await expect(hasher.verify(account?.password_hash ?? '', PASSWORD)).resolves.toBe(true);
+    });
+
+    it('keeps a pending account on the hash of a secret nobody knows, not the password given at registration', async () => {
+      await register(ADA);
+
+      const account = await accountOf(ADA);
+      expect(account?.password_hash).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
+      await expect(hasher.verify(account?.password_hash ?? '', PASSWORD)).resolves.toBe(false);
+    });
+
+    it('sets the password given with the code, not the one given at registration', async () => {
+      const code = await register(ADA, PASSWORD, 'Ada');
+
+      await service.confirm(ADA, code, NEW_PASSWORD);
+
+      await expect(service.authenticate(ADA, NEW_PASSWORD)).resolves.toMatchObject({ subject: ADA, displayName: 'Ada' });
+      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    });
+
+    it('takes a display name given with the code in place of the registered one', async () => {
+      const code = await register(ADA, PASSWORD, 'Mallory');
+
+      await service.confirm(ADA, code, PASSWORD, 'Ada Lovelace');
+
+      await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ displayName: 'Ada Lovelace' });
+    });
+
+    it('refuses a weak password at confirmation without using up the code', async () => {
+      const code = await register(ADA);
+
+      await expect(service.confirm(ADA, code, 'iloveyou')).rejects.toBeInstanceOf(WeakPasswordError);
+      await expect(accountOf(ADA)).resolves.toMatchObject({ verified_at: null });
+
+      await expect(service.confirm(ADA, code, PASSWORD)).resolves.toBeUndefined();
+      await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ subject: ADA });
     });
 
     it('refuses a wrong confirmation code and leaves the account unconfirmed', async () => {
@@ -240,7 +276,7 @@ describe('EmailLoginService', () => {
       await expect(service.confirm(ADA, wrongCode(code), PASSWORD)).rejects.toBeInstanceOf(InvalidCodeError);
 
       await expect(accountOf(ADA)).resolves.toMatchObject({ verified_at: null });
-      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(EmailNotVerifiedError);
+      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
     });
 
     it('normalizes addresses: " Ada@Example.COM " registers, confirms and logs in as "ada@example.com"', async () => {
@@ -341,6 +377,155 @@ describe('EmailLoginService', () => {
 
       expect(issueSpy).not.toHaveBeenCalled();
       expect(sender.sent).toHaveLength(0);
+    });
+
+    describe('for a confirmed, an unconfirmed and an unknown address', () => {
+      const CAROL = 'carol@example.net';
+      const PROBE_PASSWORD = 'a stranger probing addresses';
+      type State = 'confirmed' | 'unconfirmed' | 'unknown';
+      const STATES: State[] = ['confirmed', 'unconfirmed', 'unknown'];
+      const addressOf: Record<State, string> = { confirmed: ADA, unconfirmed: BOB, unknown: CAROL };
+
+      beforeEach(async () => {
+        // Ada confirmed her address; Bob registered his and has a code waiting; nobody registered Carol's.
+        await registerAndConfirm(ADA);
+        await register(BOB);
+        clock.advance(60);
+      });
+
+      /** What a caller can see of a call: the value, or the error's class, code, message and wait. */
+      async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
+        try {
+          return { resolved: await promise };
+        } catch (error) {
+          const { code, retryAfterSeconds } = error as DomainError & { retryAfterSeconds?: number };
+          return { error: (error as Error).constructor.name, code, message: (error as Error).message, retryAfterSeconds };
+        }
+      }
+
+      /** Calls `call` for each address in turn; expects the three outcomes equal and returns it. */
+      async function sameFor(call: (email: string) => Promise<unknown>): Promise<unknown> {
+        const seen = new Map<State, unknown>();
+        for (const state of STATES) seen.set(state, await outcomeOf(call(addressOf[state])));
+        expect(seen.get('unconfirmed')).toEqual(seen.get('confirmed'));
+        expect(seen.get('unknown')).toEqual(seen.get('confirmed'));
+        return seen.get('confirmed');
+      }
+
+      /** A stranger registers every address with a password of their own (nothing happens to Ada's). */
+      async function strangerRegistersAll(): Promise<void> {
+        for (const state of STATES) await service.register(addressOf[state], PROBE_PASSWORD, 'Mallory');
+        await flushSends();
+      }
+
+      it('register: the same answer, with an acceptable or a weak password', async () => {
+        await expect(sameFor((email) => service.register(email, PROBE_PASSWORD))).resolves.toEqual({ resolved: undefined });
+        await expect(sameFor((email) => service.register(email, 'password1'))).resolves.toMatchObject({ code: 'weak_password' });
+      });
+
+      it("login: the same refusal for a wrong password and for the stranger's own registration password", async () => {
+        await strangerRegistersAll();
+
+        await expect(sameFor((email) => service.authenticate(email, WRONG_PASSWORD))).resolves.toMatchObject({ code: 'invalid_credentials' });
+        await expect(sameFor((email) => service.authenticate(email, PROBE_PASSWORD))).resolves.toEqual({
+          error: 'InvalidCredentialsError',
+          code: 'invalid_credentials',
+          message: 'Wrong email or password, or the address is not confirmed yet.',
+          retryAfterSeconds: undefined,
+        });
+      });
+
+      it("login: the stranger's tries run out after the same number for each address, with the same refusal", async () => {
+        await strangerRegistersAll();
+        const triesUntilRefused = new Map<State, number>();
+        const refusals = new Map<State, unknown>();
+        for (const state of STATES) {
+          let tries = 0;
+          let outcome: unknown;
+          do {
+            outcome = await outcomeOf(service.authenticate(addressOf[state], PROBE_PASSWORD));
+            tries++;
+          } while ((outcome as { code?: string }).code === 'invalid_credentials' && tries < 200);
+          triesUntilRefused.set(state, tries);
+          refusals.set(state, outcome);
+        }
+
+        expect(refusals.get('confirmed')).toMatchObject({ code: 'rate_limited' });
+        expect(refusals.get('unconfirmed')).toEqual(refusals.get('confirmed'));
+        expect(refusals.get('unknown')).toEqual(refusals.get('confirmed'));
+        expect(triesUntilRefused.get('unconfirmed')).toBe(triesUntilRefused.get('confirmed'));
+        expect(triesUntilRefused.get('unknown')).toBe(triesUntilRefused.get('confirmed'));
+      });
+
+      it('confirm: the same refusal of a wrong code, whether a code is waiting or none was sent', async () => {
+        const refused = await sameFor((email) => service.confirm(email, '000000', PROBE_PASSWORD));
+        expect(refused).toMatchObject({ code: 'invalid_code' });
+
+        // Now a code waits for Bob's and Carol's addresses, and none for Ada's.
+        await strangerRegistersAll();
+        await expect(sameFor((email) => service.confirm(email, '000000', PROBE_PASSWORD))).resolves.toEqual(refused);
+        await expect(sameFor((email) => service.confirm(email, '000000', 'password1'))).resolves.toMatchObject({ code: 'weak_password' });
+        await expect(accountOf(BOB)).resolves.toMatchObject({ verified_at: null });
+        await expect(accountOf(CAROL)).resolves.toMatchObject({ verified_at: null });
+      });
+
+      it('password reset: the same answer to the request, and the same refusal of a wrong code', async () => {
+        await expect(sameFor((email) => service.requestReset(email))).resolves.toEqual({ resolved: undefined });
+        await flushSends();
+
+        await expect(sameFor((email) => service.reset(email, '000000', NEW_PASSWORD))).resolves.toMatchObject({ code: 'invalid_code' });
+        await expect(sameFor((email) => service.reset(email, '000000', 'password1'))).resolves.toMatchObject({ code: 'weak_password' });
+        await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ subject: ADA });
+      });
+
+      it("link start: the same answer for any acceptable password (a confirmed account's password is not checked), and for a weak one", async () => {
+        const lookups = jest.spyOn(accounts, 'findByEmail');
+
+        await expect(sameFor((email) => service.startLink(email, WRONG_PASSWORD))).resolves.toEqual({ resolved: undefined });
+        await expect(sameFor((email) => service.startLink(email, 'password1'))).resolves.toMatchObject({ code: 'weak_password' });
+
+        // Nothing about the address is read, so nothing about it can show.
+        expect(lookups).not.toHaveBeenCalled();
+        await expect(accountOf(CAROL)).resolves.toBeUndefined();
+      });
+
+      it('link verify: the same refusal of a wrong code', async () => {
+        const { user } = await loggedIn({ method: 'phone', subject: '18005551234', address: '18005551234' }, ['phone-token']);
+        const refused = await sameFor((email) => service.confirmLink(user.id, email, '000000', PROBE_PASSWORD));
+        expect(refused).toMatchObject({ code: 'invalid_code' });
+
+        for (const state of STATES) await service.startLink(addressOf[state], PROBE_PASSWORD);
+        await flushSends();
+        await expect(sameFor((email) => service.confirmLink(user.id, email, '000000', PROBE_PASSWORD))).resolves.toEqual(refused);
+        await expect(users.listIdentities(user.id)).resolves.toHaveLength(1);
+      });
+
+      it('does the same argon2 work on every path of each step', async () => {
+        const { user } = await loggedIn({ method: 'phone', subject: '18005551234', address: '18005551234' }, ['phone-token']);
+        // The dummy hash is made once, at start-up in the app.
+        await hasher.onModuleInit();
+        const hash = jest.spyOn(PasswordHasher.prototype, 'hash');
+        const verify = jest.spyOn(PasswordHasher.prototype, 'verify');
+        const steps: Array<[string, (email: string) => Promise<unknown>]> = [
+          ['register', (email) => service.register(email, PROBE_PASSWORD)],
+          ['confirm', (email) => service.confirm(email, '000000', PROBE_PASSWORD)],
+          ['authenticate', (email) => service.authenticate(email, PROBE_PASSWORD)],
+          ['startLink', (email) => service.startLink(email, PROBE_PASSWORD)],
+          ['confirmLink', (email) => service.confirmLink(user.id, email, '000000', PROBE_PASSWORD)],
+        ];
+        for (const [step, call] of steps) {
+          const work = new Map<State, string>();
+          for (const state of STATES) {
+            hash.mockClear();
+            verify.mockClear();
+            await call(addressOf[state]).catch(() => undefined);
+            work.set(state, `${step}: ${hash.mock.calls.length} hash, ${verify.mock.calls.length} verify`);
+          }
+          expect(work.get('unconfirmed')).toBe(work.get('confirmed'));
+          expect(work.get('unknown')).toBe(work.get('confirmed'));
+        }
+        await flushSends();
+      });
     });
   });
 
@@ -568,28 +753,114 @@ describe('EmailLoginService', () => {
   });
 
   describe('abuse of pending accounts and linking', () => {
-    // A second registrant may replace the pending password, but confirming takes the password too,
-    // so the owner's code never confirms someone else's password (account pre-hijacking).
-    it("does not let a second registrant's password log in once the owner enters the first code", async () => {
-      const ownersCode = await register(ADA, PASSWORD);
+    // Someone registers the owner's address with their own password before the owner confirms.
+    it("lets the owner confirm with their code and password after someone else registered the address again, and never Mallory's password", async () => {
+      const ownersCode = await register(ADA, PASSWORD, 'Ada');
       clock.advance(10);
+      // Inside the resend cooldown: no new code is sent, the owner's code stays the one.
       await service.register(ADA, NEW_PASSWORD, 'Mallory');
       await flushSends();
+      expect(sender.to(ADA, 'email-verify')).toHaveLength(1);
 
-      // A fix may keep the first password, or void the first code; either way Mallory must not get in.
-      await service.confirm(ADA, ownersCode, PASSWORD).catch(() => undefined);
+      await expect(service.confirm(ADA, ownersCode, PASSWORD, 'Ada')).resolves.toBeUndefined();
 
-      await expect(service.authenticate(ADA, NEW_PASSWORD)).rejects.toBeInstanceOf(DomainError);
+      await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ subject: ADA, displayName: 'Ada' });
+      await expect(service.authenticate(ADA, NEW_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
     });
 
-    // startLink checks the password of a confirmed account: it counts against the same budget.
-    it('counts wrong passwords given to startLink against the budget of the address', async () => {
-      await registerAndConfirm(ADA);
-      for (let i = 0; i < 10; i++) {
-        await expect(service.startLink(ADA, WRONG_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
-      }
+    it('after the cooldown, a registration by someone else sends the owner a newer code, which confirms with their password', async () => {
+      await register(ADA, PASSWORD);
+      clock.advance(31);
+      await service.register(ADA, NEW_PASSWORD, 'Mallory');
+      await flushSends();
+      expect(sender.to(ADA, 'email-verify')).toHaveLength(2);
 
-      await expect(service.startLink(ADA, PASSWORD)).rejects.toBeInstanceOf(RateLimitedError);
+      await service.confirm(ADA, sender.lastCode('email-verify', ADA), PASSWORD);
+
+      await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ subject: ADA });
+      await expect(service.authenticate(ADA, NEW_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    });
+
+    it("cannot log in with the password given at registration before the code was entered, even by its owner", async () => {
+      await register(ADA, PASSWORD);
+      await register(BOB, PASSWORD);
+
+      const pending = await rejectionOf(service.authenticate(ADA, PASSWORD));
+      const unknown = await rejectionOf(service.authenticate('nobody@example.com', PASSWORD));
+      expect(pending).toBeInstanceOf(InvalidCredentialsError);
+      expect(pending.message).toBe(unknown.message);
+    });
+
+    it('refuses an account registered before confirming set the password exactly like a wrong password', async () => {
+      // An unconfirmed row as earlier versions left it: the hash of the registration's password.
+      const t = clock.nowMs();
+      await db
+        .insertInto('email_accounts')
+        .values({ email: ADA, password_hash: await hasher.hash(PASSWORD), display_name: null, verified_at: null, created_at: t, updated_at: t })
+        .execute();
+
+      const refused = await rejectionOf(service.authenticate(ADA, PASSWORD));
+      expect(refused).toBeInstanceOf(InvalidCredentialsError);
+      expect(refused.message).toBe((await rejectionOf(service.authenticate(ADA, WRONG_PASSWORD))).message);
+    });
+
+    it("links a confirmed address that no user logs in with yet, with the code and the password given with it", async () => {
+      await registerAndConfirm(ADA);
+      const { user } = await loggedIn({ method: 'phone', subject: '18005551234', address: '18005551234' }, ['phone-token']);
+
+      clock.advance(31);
+      await service.startLink(ADA, NEW_PASSWORD);
+      await flushSends();
+      await service.confirmLink(user.id, ADA, sender.lastCode('email-verify', ADA), NEW_PASSWORD);
+
+      expect((await users.listIdentities(user.id)).map((identity) => identity.method).sort()).toEqual(['email', 'phone']);
+      await expect(service.authenticate(ADA, NEW_PASSWORD)).resolves.toMatchObject({ subject: ADA });
+      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    });
+
+    it('links an unknown address with the code: the account is created confirmed, with the password given with the code', async () => {
+      const { user } = await loggedIn({ method: 'phone', subject: '18005551234', address: '18005551234' }, ['phone-token']);
+
+      await service.startLink(BOB, PASSWORD);
+      await flushSends();
+      clock.advance(5);
+      await service.confirmLink(user.id, BOB, sender.lastCode('email-verify', BOB), NEW_PASSWORD);
+
+      await expect(accountOf(BOB)).resolves.toMatchObject({ verified_at: clock.nowMs(), display_name: null });
+      await expect(service.authenticate(BOB, NEW_PASSWORD)).resolves.toMatchObject({ subject: BOB });
+      expect((await users.listIdentities(user.id)).map((identity) => identity.method).sort()).toEqual(['email', 'phone']);
+    });
+
+    it('refuses to link an address that logs in to another user, only after the code, and leaves its account alone', async () => {
+      await registerAndConfirm(ADA);
+      await loggedIn(emailLogin(ADA), ['ada-token']);
+      const { user } = await loggedIn({ method: 'phone', subject: '18005551234', address: '18005551234' }, ['phone-token']);
+      const before = await accountOf(ADA);
+
+      clock.advance(31);
+      await service.startLink(ADA, NEW_PASSWORD);
+      await flushSends();
+      const code = sender.lastCode('email-verify', ADA);
+      await expect(service.confirmLink(user.id, ADA, wrongCode(code), NEW_PASSWORD)).rejects.toBeInstanceOf(InvalidCodeError);
+      await expect(service.confirmLink(user.id, ADA, code, NEW_PASSWORD)).rejects.toBeInstanceOf(IdentityInUseError);
+
+      await expect(accountOf(ADA)).resolves.toEqual(before);
+      await expect(service.authenticate(ADA, PASSWORD)).resolves.toMatchObject({ subject: ADA });
+      await expect(users.listIdentities(user.id)).resolves.toHaveLength(1);
+    });
+
+    it("confirming a confirmed address with a code it received sets the new password and ends the user's sessions, as a reset does", async () => {
+      await registerAndConfirm(ADA);
+      await loggedIn(emailLogin(ADA), ['ada-token']);
+      clock.advance(31);
+      await service.startLink(ADA, NEW_PASSWORD);
+      await flushSends();
+
+      await service.confirm(ADA, sender.lastCode('email-verify', ADA), NEW_PASSWORD);
+
+      await expect(service.authenticate(ADA, NEW_PASSWORD)).resolves.toMatchObject({ subject: ADA });
+      await expect(service.authenticate(ADA, PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expectLoggedOut('ada-token');
     });
   });
 
@@ -623,7 +894,7 @@ describe('EmailLoginService', () => {
 
     it('confirm throws NotFoundError, even with the right code', async () => {
       await expect(disabled.confirm(BOB, pendingLinkCode, NEW_PASSWORD)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(accountOf(BOB)).resolves.toMatchObject({ verified_at: null });
+      await expect(accountOf(BOB)).resolves.toBeUndefined();
     });
 
     it('authenticate throws NotFoundError, even with the right password', async () => {

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
 import { Clock } from '../../common/clock';
-import { EmailNotVerifiedError, errorMessage, InvalidCredentialsError, NotFoundError, RateLimitedError } from '../../common/errors';
+import { errorMessage, InvalidCodeError, InvalidCredentialsError, NotFoundError, RateLimitedError } from '../../common/errors';
 import { emailConfig, passwordConfig } from '../../config';
 import { CounterStore } from '../../database/counter-store';
 import { EmailAccountRow } from '../../database/schema';
@@ -19,9 +20,11 @@ export const EMAIL_METHOD = 'email';
 
 /**
  * Email and password accounts: registration confirmed by an emailed code, login, reset by an
- * emailed code, and change. Registration, login and reset answer the same whether or not an
- * account exists: same result, and about the same time (a password is always hashed or checked,
- * and emails are sent after the answer).
+ * emailed code, and change. Every step a stranger can call (register, confirm, login, reset,
+ * linking) answers a confirmed, an unconfirmed and an unknown address the same way: same result,
+ * and about the same time (the same password work on every path, emails sent after the answer).
+ * Only an emailed code proves an address; an account is confirmed, with the password given then,
+ * when its code comes back.
  */
 @Injectable()
 export class EmailLoginService {
@@ -43,25 +46,30 @@ export class EmailLoginService {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
-    const passwordHash = await this.hasher.hash(password);
+    // Hashed on every path, so a confirmed address takes as long to answer as a new one.
+    const placeholder = await this.placeholderPasswordHash();
     const account = await this.accounts.findByEmail(email);
-    // A confirmed account is left alone: its owner can log in or reset the password.
+    // A confirmed account is left alone, and its owner is not emailed: they can log in or reset the password.
     if (isConfirmed(account)) return;
-    await this.accounts.savePending(email, passwordHash, name ?? null, this.clock.nowMs());
+    await this.accounts.savePending(email, placeholder, name ?? null, this.clock.nowMs());
     this.sendCodeAfterReply('email-verify', email);
   }
 
   /**
-   * Confirms the address. The code proves the mailbox and the password proves the registration:
-   * without it, someone who registered the same address with their own password before the owner
-   * confirmed would get the account.
+   * Confirms the address with the emailed code and sets the password given here. The code proves
+   * the mailbox, so whoever registered the address first (and never got the code) cannot take the
+   * account, nor stop its owner. For an address confirmed before, this is a password reset, and
+   * the user's sessions end as they do with `reset`. `name`, when given, replaces the registered one.
    */
-  async confirm(rawEmail: string, code: string, password: string): Promise<void> {
+  async confirm(rawEmail: string, code: string, password: string, name?: string): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
-    await this.checkPassword(email, password);
-    await this.otp.verify('email-verify', email, code);
-    await this.accounts.markVerified(email, this.clock.nowMs());
+    assertAcceptablePassword(password, email);
+    // Hashed before the code is checked, so every answer takes about as long.
+    const passwordHash = await this.hasher.hash(password);
+    await this.redeemEmailCode('email-verify', email, code);
+    const wasConfirmed = await this.accounts.confirmWithPassword(email, passwordHash, name, this.clock.nowMs());
+    if (wasConfirmed) await this.endEmailLoginSessions(email);
   }
 
   /** Proves an email login; the one check behind the `local` strategy. */
@@ -69,7 +77,10 @@ export class EmailLoginService {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     const account = await this.checkPassword(email, password);
-    if (account.verified_at === null) throw new EmailNotVerifiedError();
+    // Not confirmed answers exactly like a wrong password. (A pending account holds the hash of a
+    // secret nobody knows, so checkPassword already refused it and counted the try; this catches
+    // accounts registered before confirming set the password.)
+    if (account.verified_at === null) throw new InvalidCredentialsError();
     if (this.hasher.needsRehash(account.password_hash)) {
       await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs());
     }
@@ -87,7 +98,7 @@ export class EmailLoginService {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
-    await this.otp.verify('email-reset', email, code);
+    await this.redeemEmailCode('email-reset', email, code);
     await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs(), true);
     // The owner proved the mailbox: earlier wrong guesses no longer hold the account.
     await this.counters.reset(failureKey(email));
@@ -107,30 +118,36 @@ export class EmailLoginService {
   }
 
   /**
-   * Starts linking an email login to a logged-in user: the password is set (or, for a confirmed
-   * account, checked) and a code goes to the address; `confirmLink` finishes.
+   * Starts linking an email login to a logged-in user: a code goes to the address, and
+   * `confirmLink` finishes with it. Only the password policy is checked, and no account is read:
+   * every address with an acceptable password gets the same answer in the same time.
    */
-  async startLink(rawEmail: string, password: string): Promise<void> {
-    this.assertEnabled();
-    const email = normalizeEmail(rawEmail);
-    const account = await this.accounts.findByEmail(email);
-    if (isConfirmed(account)) {
-      await this.checkPassword(email, password);
-    } else {
+  startLink(rawEmail: string, password: string): Promise<void> {
+    // Nothing to wait for (the code is sent after the answer); a refusal still arrives as a rejection.
+    return new Promise((resolve) => {
+      this.assertEnabled();
+      const email = normalizeEmail(rawEmail);
       assertAcceptablePassword(password, email);
-      await this.accounts.savePending(email, await this.hasher.hash(password), null, this.clock.nowMs());
-    }
-    this.sendCodeAfterReply('email-verify', email);
+      this.sendCodeAfterReply('email-verify', email);
+      resolve();
+    });
   }
 
+  /**
+   * Finishes a link with the emailed code: the address becomes a confirmed email login of the user,
+   * with the password given here. An address that logs in to another user is refused
+   * (IdentityInUseError) only once the code proved the mailbox, so only its owner learns that.
+   */
   async confirmLink(userId: string, rawEmail: string, code: string, password: string): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
-    await this.checkPassword(email, password);
-    await this.otp.verify('email-verify', email, code);
+    assertAcceptablePassword(password, email);
+    const passwordHash = await this.hasher.hash(password);
+    await this.redeemEmailCode('email-verify', email, code);
     const now = this.clock.nowMs();
-    await this.accounts.markVerified(email, now);
+    // Linked first: when the address belongs to another user, its account stays as it was.
     await this.users.linkIdentity(userId, { method: EMAIL_METHOD, subject: email, verified: true }, now);
+    await this.accounts.confirmWithPassword(email, passwordHash, undefined, now);
   }
 
   /**
@@ -153,6 +170,33 @@ export class EmailLoginService {
       throw new InvalidCredentialsError();
     }
     return account;
+  }
+
+  /**
+   * Uses up an emailed code. Every refusal reads the same (wrong, expired, used up, or none sent):
+   * which one it was would tell whether a code went out, and so whether the address has an account.
+   */
+  private async redeemEmailCode(channel: OtpChannel, email: string, code: string): Promise<void> {
+    try {
+      await this.otp.verify(channel, email, code);
+    } catch (error) {
+      if (error instanceof InvalidCodeError) throw new InvalidCodeError('not_accepted');
+      throw error;
+    }
+  }
+
+  /**
+   * The password hash of an account waiting for its code: of a random secret nobody knows, so it
+   * never logs in, and a wrong-password check against it is an ordinary one. The password that
+   * counts is the one given with the code.
+   */
+  private placeholderPasswordHash(): Promise<string> {
+    return this.hasher.hash(randomBytes(32).toString('base64url'));
+  }
+
+  private async endEmailLoginSessions(email: string): Promise<void> {
+    const user = await this.users.findByIdentity(EMAIL_METHOD, email);
+    if (user) await this.sessions.endAllForUser(user.id);
   }
 
   private assertEnabled(): void {

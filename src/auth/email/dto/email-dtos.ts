@@ -12,7 +12,9 @@ export class EmailDto {
 }
 
 export class RegisterDto extends EmailDto {
-  @ApiProperty({ description: '8 to 128 characters; not one of the most common passwords' })
+  @ApiProperty({
+    description: '8 to 128 characters; not one of the most common passwords. Checked now; it is set when the address is confirmed (send it again with the code)',
+  })
   @IsString()
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
@@ -32,13 +34,21 @@ export class EmailCodeDto extends EmailDto {
   code!: string;
 }
 
-/** Confirming an address takes the code (the mailbox) and the password given at registration. */
+/** Confirming an address takes the code, which proves the mailbox, and sets the password given with it. */
 export class ConfirmEmailDto extends EmailCodeDto {
-  @ApiProperty({ description: 'The password chosen when registering (or linking)' })
+  @ApiProperty({ description: 'The password of the email login, set now (8 to 128 characters; not one of the most common passwords)' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
+}
+
+export class VerifyEmailDto extends ConfirmEmailDto {
+  @ApiPropertyOptional({ description: 'Display name; replaces the one given when registering' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
 }
 
 export class EmailLoginDto extends EmailDto {
@@ -82,7 +92,7 @@ export class ChangePasswordDto {
 }
 
 export class LinkEmailDto extends EmailDto {
-  @ApiProperty({ description: 'The password of the email login (set now, or checked if the account exists)' })
+  @ApiProperty({ description: 'Checked against the password policy now; the password given with the code is the one set' })
   @IsString()
   @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
