@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { startTestApp, TestApp } from './support/test-app';
+import { MesiboSimulator } from '../src/mesibo-simulator/mesibo-simulator';
+import { AppProcess, startAppProcess } from './support/app-process';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { APP_TOKEN, startTestApp, TestApp } from './support/test-app';
 
 const APPID = 'com.mesibo.firstapp';
 
@@ -244,5 +248,45 @@ describe('throttling of unauthenticated endpoints', () => {
       for (const res of answers.filter((res) => res.status === 503)) expect(res.body).toMatchObject({ code: 'service_unavailable' });
       expect(peak).toBe(1);
     }, 120_000);
+  });
+
+  describe('two instances over one database (and Redis with E2E_REDIS_URL)', () => {
+    let database: TestDatabase;
+    let mesibo: MesiboSimulator;
+    let instances: AppProcess[] = [];
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
+      const env = {
+        ...BASE,
+        THROTTLE_LIMIT: '10',
+        DATABASE_URL: database.url,
+        MESIBO_API_URL: mesibo.url,
+        MESIBO_APP_TOKEN: APP_TOKEN,
+        OTP_SECRET: 'throttling-otp-secret-of-both-instances-01',
+        REDIS_URL: process.env.E2E_REDIS_URL ?? '',
+        REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
+      };
+      // One after the other: the first applies the migrations.
+      instances.push(await startAppProcess(env));
+      instances.push(await startAppProcess(env));
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all(instances.map((instance) => instance.stop()));
+      instances = [];
+      await mesibo?.stop();
+      await database?.drop();
+    });
+
+    it('share one budget per client: 120 concurrent requests spread over both get exactly THROTTLE_LIMIT served', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          request(instances[i % 2].url).post('/v1/auth/otp/verify').set('X-Forwarded-For', '203.0.113.77').send({}),
+        ),
+      );
+      expect(answers.filter((res) => res.status === 400)).toHaveLength(10);
+      expect(answers.filter((res) => res.status === 429)).toHaveLength(110);
+    }, 60_000);
   });
 });
