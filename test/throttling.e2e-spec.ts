@@ -100,6 +100,17 @@ describe('throttling of unauthenticated endpoints', () => {
       expect((await restCall(app)).status).toBe(400);
     });
 
+    it('op API: every rate limit, not only the throttle, comes with Retry-After', async () => {
+      const app = await start({ THROTTLE_LIMIT: '1000' });
+      const login = { op: 'login', phone: '14155550123', appid: APPID };
+      expect((await request(app.url).post('/').send(login)).body).toMatchObject({ result: 'OK' });
+      // The resend cooldown of the number.
+      const again = await request(app.url).post('/').send(login);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ result: 'FAIL', error: 'RATELIMITED' });
+      expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
     it('does not throttle health checks, the API docs or logged-in routes, nor count them', async () => {
       const app = await start({ THROTTLE_LIMIT: '2' });
       const others = await Promise.all(

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { Clock } from '../common/clock';
-import { DomainError, errorMessage } from '../common/errors';
+import { DomainError, errorMessage, RateLimitedError } from '../common/errors';
 import { asDomainError } from '../common/infrastructure-errors';
 import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
 
@@ -21,6 +21,8 @@ export class LegacyExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       reply = domainFailReply(op, this.clock.nowMs(), exception);
+      // As on the REST surface: clients and proxies that read it can back off.
+      if (exception instanceof RateLimitedError) http.getResponse<Response>().setHeader('Retry-After', String(exception.retryAfterSeconds));
     } else {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
       reply = failReply(op, this.clock.nowMs(), 'INTERNAL', 'Something went wrong on the server. Try again.');
