@@ -42,8 +42,24 @@ describe('oidc configuration', () => {
         scopes: ['openid', 'email', 'profile'],
         audiences: [],
         emailAsAddress: false,
+        requireNonce: true,
+        idTokenMaxAgeSeconds: 600,
       },
     ]);
+  });
+
+  it('reads the nonce opt-out and the ID token age limit of a provider', () => {
+    const [corp] = loadOidcConfig({
+      OIDC_PROVIDERS: 'corp',
+      ...BASE,
+      ...CORP,
+      OIDC_CORP_REQUIRE_NONCE: 'false',
+      OIDC_CORP_ID_TOKEN_MAX_AGE_SECONDS: '3600',
+    }).providers;
+    expect(corp).toMatchObject({ requireNonce: false, idTokenMaxAgeSeconds: 3600 });
+
+    const [required] = loadOidcConfig({ OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_REQUIRE_NONCE: 'true' }).providers;
+    expect(required).toMatchObject({ requireNonce: true });
   });
 
   it('reads scopes, extra audiences and EMAIL_AS_ADDRESS; names are case-insensitive', () => {
@@ -97,6 +113,9 @@ describe('oidc configuration', () => {
       ['an unknown type', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_TYPE: 'saml' }, 'OIDC_CORP_TYPE'],
       ['scopes without openid', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_SCOPES: 'email' }, 'OIDC_CORP_SCOPES'],
       ['EMAIL_AS_ADDRESS=yes', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_EMAIL_AS_ADDRESS: 'yes' }, 'OIDC_CORP_EMAIL_AS_ADDRESS'],
+      ['REQUIRE_NONCE=no', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_REQUIRE_NONCE: 'no' }, 'OIDC_CORP_REQUIRE_NONCE'],
+      ['an ID token age limit under a minute', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_ID_TOKEN_MAX_AGE_SECONDS: '30' }, 'OIDC_CORP_ID_TOKEN_MAX_AGE_SECONDS'],
+      ['an ID token age limit that is not a number', { OIDC_PROVIDERS: 'corp', ...BASE, ...CORP, OIDC_CORP_ID_TOKEN_MAX_AGE_SECONDS: '10m' }, 'OIDC_CORP_ID_TOKEN_MAX_AGE_SECONDS'],
       ['oauth2 without a token URL', { OIDC_PROVIDERS: 'github', ...BASE, ...GITHUB, OIDC_GITHUB_TOKEN_URL: '' }, 'OIDC_GITHUB_TOKEN_URL'],
       ['oauth2 with a bad field', { OIDC_PROVIDERS: 'github', ...BASE, ...GITHUB, OIDC_GITHUB_SUBJECT_FIELD: 'a b' }, 'OIDC_GITHUB_SUBJECT_FIELD'],
       ['a provider name that cannot be a variable', { OIDC_PROVIDERS: 'my-idp', ...BASE }, 'OIDC_PROVIDERS'],

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { plainToInstance } from 'class-transformer';
-import { IsBooleanString, IsIn, IsOptional, IsString, IsUrl, Matches, ValidateIf, validateSync } from 'class-validator';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { ConfigError, readEnv, splitList } from './env';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -8,6 +8,8 @@ const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http
 const FIELD_PATH = /^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/;
 const PROVIDER_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 const DEFAULT_SCOPES = 'openid email profile';
+/** An app sends the ID token it just got from the SDK; one issued longer ago is not a fresh login. */
+const DEFAULT_ID_TOKEN_MAX_AGE_SECONDS = 600;
 
 /** The settings shared by every provider. The per-provider ones have dynamic names: see ProviderEnv. */
 class OidcEnv {
@@ -57,6 +59,16 @@ class ProviderEnv {
   @IsBooleanString({ message: '$property must be true or false' })
   EMAIL_AS_ADDRESS?: string;
 
+  @IsOptional()
+  @IsBooleanString({ message: '$property must be true or false' })
+  REQUIRE_NONCE?: string;
+
+  @Type(() => Number)
+  @IsInt({ message: '$property must be a whole number of seconds' })
+  @Min(60, { message: '$property must be at least 60 (seconds)' })
+  @Max(86400, { message: '$property must be at most 86400 (a day)' })
+  ID_TOKEN_MAX_AGE_SECONDS: number = DEFAULT_ID_TOKEN_MAX_AGE_SECONDS;
+
   @ValidateIf((env: ProviderEnv) => env.TYPE === 'oauth2')
   @IsUrl(HTTP_URL, { message: '$property must be set to an http(s) URL when the type is oauth2' })
   AUTHORIZATION_URL?: string;
@@ -96,6 +108,10 @@ export interface OidcDiscoveryProviderConfig extends ProviderCommon {
   issuer: string;
   /** `aud` values accepted in native ID tokens besides the client id (e.g. the Android client id). */
   audiences: string[];
+  /** Native ID tokens must come with the nonce the app put in them (REQUIRE_NONCE, default true). */
+  requireNonce: boolean;
+  /** Native ID tokens issued (`iat`) longer ago than this are refused, even before they expire. */
+  idTokenMaxAgeSeconds: number;
 }
 
 /** A plain OAuth2 provider (GitHub and the like): code flow, then a userinfo call. */
@@ -162,7 +178,7 @@ function loadProvider(name: string, env: NodeJS.ProcessEnv): OidcProviderConfig 
     name,
     clientId: vars.CLIENT_ID,
     clientSecret: vars.CLIENT_SECRET,
-    emailAsAddress: vars.EMAIL_AS_ADDRESS === 'true' || vars.EMAIL_AS_ADDRESS === '1',
+    emailAsAddress: isTrue(vars.EMAIL_AS_ADDRESS),
   };
   if (vars.TYPE === 'oauth2') {
     return {
@@ -186,7 +202,13 @@ function loadProvider(name: string, env: NodeJS.ProcessEnv): OidcProviderConfig 
     scopes,
     issuer: vars.ISSUER!.replace(/\/+$/, ''),
     audiences: splitList(vars.AUDIENCES),
+    requireNonce: vars.REQUIRE_NONCE === undefined || isTrue(vars.REQUIRE_NONCE),
+    idTokenMaxAgeSeconds: vars.ID_TOKEN_MAX_AGE_SECONDS,
   };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
 }
 
 /** Scopes are space-separated in OAuth2; commas are accepted too. */
