@@ -1,5 +1,5 @@
 import { generateKeyPair, JWTPayload, KeyLike, SignJWT } from 'jose';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { BrowserPage, TestBrowser } from './support/oidc-browser';
@@ -15,6 +15,8 @@ const WEB = { clientId: 'mesibo-backend', clientSecret: 'web-client-secret-01234
 const MOBILE = { clientId: 'mesibo-android', redirectUri: 'com.example.mobile:/oauth2redirect' };
 const GITHUB = { clientId: 'github-client', clientSecret: 'github-secret-0123456789' };
 const GITHUB_USER = { id: 123, login: 'octocat', name: 'The Octocat', email: 'octocat@github.example' };
+/** The nonce the tests' apps put in the ID tokens they sign. */
+const NONCE = 'nonce-of-the-app';
 
 const callbackUrl = (provider: string) => `${PUBLIC_URL}/v1/auth/oidc/${provider}/callback`;
 
@@ -34,8 +36,9 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
       OIDC_CALLBACK_BASE_URL: PUBLIC_URL,
       OIDC_RETURN_URLS: RETURN_URL,
       ...prefixed('OIDC_CORP_', { ...webClient, ISSUER: idp.issuer, AUDIENCES: MOBILE.clientId }),
-      // The same provider again, where the owner lets verified emails be mesibo addresses.
-      ...prefixed('OIDC_MAIL_', { ...webClient, ISSUER: idp.issuer, EMAIL_AS_ADDRESS: 'true' }),
+      // The same provider again, where the owner lets verified emails be mesibo addresses, and
+      // does not require a nonce in ID tokens from apps.
+      ...prefixed('OIDC_MAIL_', { ...webClient, ISSUER: idp.issuer, EMAIL_AS_ADDRESS: 'true', REQUIRE_NONCE: 'false' }),
       ...prefixed('OIDC_GITHUB_', {
         TYPE: 'oauth2',
         CLIENT_ID: GITHUB.clientId,
@@ -115,13 +118,14 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
     return api().get('/v1/me').auth(token, { type: 'bearer' });
   }
 
+  /** An ID token as the provider would sign it, with NONCE; each one different (its own jti). */
   async function signIdToken(
     claims: JWTPayload = {},
-    options: { key?: KeyLike; kid?: string } = {},
+    options: { key?: KeyLike; kid?: string; typ?: string } = {},
   ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: idp.issuer, aud: WEB.clientId, sub: 'frank', iat: now, exp: now + 600, ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? idp.kid })
+    return new SignJWT({ iss: idp.issuer, aud: WEB.clientId, sub: 'frank', iat: now, exp: now + 600, nonce: NONCE, jti: randomUUID(), ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? idp.kid, ...(options.typ ? { typ: options.typ } : {}) })
       .sign(options.key ?? idp.privateKey);
   }
 
@@ -173,11 +177,12 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
       });
     });
 
-    it('binds the login to the browser with a cookie for the callback path', async () => {
+    it('binds the login to the browser with a cookie for the callback path, whose value cannot be guessed', async () => {
       const res = await api().get('/v1/auth/oidc/corp').query({ appid: APPID });
       const state = new URL(res.headers.location).searchParams.get('state')!;
+      // Plain http here; over https the cookie is __Host- prefixed (oidc-login-cookie.spec.ts).
       expect(res.headers['set-cookie']).toEqual([
-        expect.stringMatching(new RegExp(`^oidc_${state}=1; Max-Age=600; Path=/v1/auth/oidc/corp/callback; Expires=[^;]+; HttpOnly; SameSite=Lax$`)),
+        expect.stringMatching(new RegExp(`^oidc_${state}=[\\w-]{43}; Max-Age=600; Path=/v1/auth/oidc/corp/callback; Expires=[^;]+; HttpOnly; SameSite=Lax$`)),
       ]);
     });
 
@@ -239,6 +244,20 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
       expectProblem(await api().get(path).set('cookie', cookie), 400, 'invalid_request');
     });
 
+    it('refuses a cookie of the right name with another value: planted, or made up for a callback link someone saw', async () => {
+      for (const value of ['1', 'anything', `${'A'.repeat(43)}`]) {
+        const { path } = await untilCallback('corp', 'mallory');
+        const state = new URL(path, t.url).searchParams.get('state')!;
+        expectProblem(await api().get(path).set('cookie', `oidc_${state}=${value}`), 400, 'invalid_request');
+      }
+      // Nor does the value of one login open another.
+      const first = await untilCallback('corp', 'mallory');
+      const second = await untilCallback('corp', 'mallory');
+      const secondState = new URL(second.path, t.url).searchParams.get('state')!;
+      const firstValue = first.cookie.split('=')[1];
+      expectProblem(await api().get(second.path).set('cookie', `oidc_${secondState}=${firstValue}`), 400, 'invalid_request');
+    });
+
     it('refuses a state of another provider, and an unknown state', async () => {
       const { state, cookie } = await startLogin('corp');
       expectProblem(await callback('mail', { code: 'x', state }, cookie), 400, 'invalid_request');
@@ -271,7 +290,7 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
 
     it('503 provider_unavailable when the provider cannot be discovered', async () => {
       expectProblem(await api().get('/v1/auth/oidc/down').query({ appid: APPID }), 503, 'provider_unavailable');
-      expectProblem(await api().post('/v1/auth/oidc/down/token').send({ idToken: 'x.y.z', appid: APPID }), 503, 'provider_unavailable');
+      expectProblem(await api().post('/v1/auth/oidc/down/token').send({ idToken: 'x.y.z', nonce: NONCE, appid: APPID }), 503, 'provider_unavailable');
     });
 
     it('never logs tokens, codes or the client secret', async () => {
@@ -309,53 +328,124 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
 
   describe('native flow: an ID token from the app', () => {
     const login = (provider: string, body: Record<string, unknown>) => api().post(`/v1/auth/oidc/${provider}/token`).send({ appid: APPID, ...body });
+    const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
+    const now = () => Math.floor(Date.now() / 1000);
 
     it('accepts a token the provider issued to the mobile client (an extra audience), with its nonce', async () => {
-      const idToken = await idTokenFromProvider('grace', 'nonce-of-the-app');
+      const idToken = await idTokenFromProvider('grace', 'nonce-of-grace');
 
-      const res = await login('corp', { idToken, nonce: 'nonce-of-the-app', device: 'pixel-8' });
+      const res = await login('corp', { idToken, nonce: 'nonce-of-grace', device: 'pixel-8' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ address: 'corp:grace', newUser: true });
       expect((await me(res.body.token)).body.identities).toEqual([expect.objectContaining({ method: 'oidc:corp', subject: 'grace' })]);
     });
 
     it('accepts a token for the web client id, with its email as address where allowed', async () => {
-      const idToken = await signIdToken({ sub: 'frank', email: 'Frank@Example.com', email_verified: true, name: 'Frank' });
+      const claims = { sub: 'frank', email: 'Frank@Example.com', email_verified: true, name: 'Frank' };
 
-      expect((await login('corp', { idToken })).body).toMatchObject({ address: 'corp:frank' });
-      expect((await login('mail', { idToken })).body).toMatchObject({ address: 'frank@example.com' });
+      expect((await login('corp', { idToken: await signIdToken(claims), nonce: NONCE })).body).toMatchObject({ address: 'corp:frank' });
+      expect((await login('mail', { idToken: await signIdToken(claims), nonce: NONCE })).body).toMatchObject({ address: 'frank@example.com' });
+    });
+
+    it('requires the nonce: 400 without one, though the token is fine', async () => {
+      const idToken = await signIdToken({ sub: 'nora' });
+
+      const res = await login('corp', { idToken });
+      expectProblem(res, 400, 'invalid_request');
+      expect(res.body.detail).toContain('nonce');
+      // The refusal did not use the token up.
+      expect((await login('corp', { idToken, nonce: NONCE })).status).toBe(200);
+    });
+
+    it('accepts a token holding the SHA-256 (hex) of the nonce, given the raw value; the hash read from the token does not do', async () => {
+      const rawNonce = randomBytes(16).toString('base64url');
+      const idToken = await idTokenFromProvider('hana', sha256Hex(rawNonce));
+
+      expectProblem(await login('corp', { idToken, nonce: sha256Hex(rawNonce) }), 401, 'invalid_id_token');
+      const res = await login('corp', { idToken, nonce: rawNonce });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ address: 'corp:hana' });
+    });
+
+    it('logs in once with a token: a replay is refused, with the same nonce, at another provider of the same issuer, or after a logout', async () => {
+      const idToken = await idTokenFromProvider('olga', 'nonce-of-olga');
+
+      const first = await login('corp', { idToken, nonce: 'nonce-of-olga' });
+      expect(first.status).toBe(200);
+      expectProblem(await login('corp', { idToken, nonce: 'nonce-of-olga' }), 401, 'invalid_id_token');
+      expectProblem(await login('mail', { idToken, nonce: 'nonce-of-olga' }), 401, 'invalid_id_token');
+      await api().post('/v1/auth/logout').auth(first.body.token, { type: 'bearer' });
+      expectProblem(await login('corp', { idToken, nonce: 'nonce-of-olga' }), 401, 'invalid_id_token');
+      expect(t.logs.lines.join('\n')).toContain('already used');
+    });
+
+    it('a login that failed (mesibo down) gives the token back: the app may retry it, once', async () => {
+      const idToken = await signIdToken({ sub: 'pete' });
+
+      t.mesibo.failNext(2);
+      expectProblem(await login('corp', { idToken, nonce: NONCE }), 503, 'mesibo_unavailable');
+      expect((await login('corp', { idToken, nonce: NONCE })).status).toBe(200);
+      expectProblem(await login('corp', { idToken, nonce: NONCE }), 401, 'invalid_id_token');
+    });
+
+    it('with REQUIRE_NONCE=false: a token without a nonce logs in once; a nonce that is sent must still match', async () => {
+      const idToken = await signIdToken({ sub: 'quinn', nonce: undefined });
+
+      expect((await login('mail', { idToken })).status).toBe(200);
+      expectProblem(await login('mail', { idToken }), 401, 'invalid_id_token');
+      expectProblem(await login('mail', { idToken: await signIdToken({ sub: 'quinn', nonce: 'nonce-1' }), nonce: 'nonce-2' }), 401, 'invalid_id_token');
+    });
+
+    it('with several audiences, accepts the token only when azp is the client id or a configured audience', async () => {
+      const audiences = [WEB.clientId, 'another-client'];
+      expectProblem(await login('corp', { idToken: await signIdToken({ aud: audiences }), nonce: NONCE }), 401, 'invalid_id_token');
+      expectProblem(await login('corp', { idToken: await signIdToken({ aud: audiences, azp: 'another-client' }), nonce: NONCE }), 401, 'invalid_id_token');
+
+      expect((await login('corp', { idToken: await signIdToken({ aud: audiences, azp: MOBILE.clientId }), nonce: NONCE })).status).toBe(200);
+      expect((await login('corp', { idToken: await signIdToken({ aud: audiences, azp: WEB.clientId }), nonce: NONCE })).status).toBe(200);
+      // One audience: azp is the app's own client id, as in Google tokens from Android; not checked.
+      expect((await login('corp', { idToken: await signIdToken({ azp: 'an-android-client' }), nonce: NONCE })).status).toBe(200);
     });
 
     it.each<[string, () => Promise<string>, string | undefined]>([
-      ['signed by another key under the same kid', async () => signIdToken({}, { key: (await generateKeyPair('RS256')).privateKey }), undefined],
-      ['signed by another key of its own', async () => signIdToken({}, { key: (await generateKeyPair('RS256')).privateKey, kid: 'other' }), undefined],
-      ['from another issuer', () => signIdToken({ iss: 'https://evil.example.com' }), undefined],
-      ['expired', () => signIdToken({ iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }), undefined],
-      ['for another audience', () => signIdToken({ aud: 'someone-else' }), undefined],
-      ['without a subject', () => signIdToken({ sub: undefined }), undefined],
+      ['signed by another key under the same kid', async () => signIdToken({}, { key: (await generateKeyPair('RS256')).privateKey }), NONCE],
+      ['signed by another key of its own', async () => signIdToken({}, { key: (await generateKeyPair('RS256')).privateKey, kid: 'other' }), NONCE],
+      ['from another issuer', () => signIdToken({ iss: 'https://evil.example.com' }), NONCE],
+      ['expired', () => signIdToken({ iat: now() - 7200, exp: now() - 3600 }), NONCE],
+      ['for another audience', () => signIdToken({ aud: 'someone-else' }), NONCE],
+      ['without a subject', () => signIdToken({ sub: undefined }), NONCE],
       ['with another nonce', () => signIdToken({ nonce: 'nonce-1' }), 'nonce-2'],
-      ['without the nonce the app expects', () => signIdToken(), 'nonce-2'],
-      ['that is not a JWT', () => Promise.resolve('not-a-jwt'), undefined],
+      ['without the nonce the app expects', () => signIdToken({ nonce: undefined }), 'nonce-2'],
+      ['that is an access token (typ at+jwt)', () => signIdToken({}, { typ: 'at+jwt' }), NONCE],
+      ['that is an access token (typ application/at+jwt)', () => signIdToken({}, { typ: 'application/at+JWT' }), NONCE],
+      ['issued in the future', () => signIdToken({ iat: now() + 3600, exp: now() + 7200 }), NONCE],
+      ['issued more than ID_TOKEN_MAX_AGE_SECONDS (600) ago, though not expired', () => signIdToken({ iat: now() - 700, exp: now() + 3600 }), NONCE],
+      ['that is not a JWT', () => Promise.resolve('not-a-jwt'), NONCE],
     ])('401 invalid_id_token for a token %s', async (_label, token, nonce) => {
       expectProblem(await login('corp', { idToken: await token(), nonce }), 401, 'invalid_id_token');
     });
 
+    it('allows a little clock skew: a token issued seconds in the future, or 600 s ago', async () => {
+      expect((await login('corp', { idToken: await signIdToken({ iat: now() + 10 }), nonce: NONCE })).status).toBe(200);
+      expect((await login('corp', { idToken: await signIdToken({ iat: now() - 600 }), nonce: NONCE })).status).toBe(200);
+    });
+
     it('400 for an OAuth2 provider or bad fields, 404 for an unknown provider', async () => {
       const idToken = await signIdToken();
-      expectProblem(await login('github', { idToken }), 400, 'invalid_request');
-      expectProblem(await login('corp', { idToken, admin: true }), 400, 'invalid_request');
-      expectProblem(await api().post('/v1/auth/oidc/corp/token').send({ idToken }), 400, 'invalid_request');
-      expectProblem(await login('nope', { idToken }), 404, 'not_found');
+      expectProblem(await login('github', { idToken, nonce: NONCE }), 400, 'invalid_request');
+      expectProblem(await login('corp', { idToken, nonce: NONCE, admin: true }), 400, 'invalid_request');
+      expectProblem(await api().post('/v1/auth/oidc/corp/token').send({ idToken, nonce: NONCE }), 400, 'invalid_request');
+      expectProblem(await login('nope', { idToken, nonce: NONCE }), 404, 'not_found');
     });
   });
 
   describe('linking to a logged-in user', () => {
+    const link = (token: string, body: Record<string, unknown>) => api().post('/v1/me/identities/oidc/corp').auth(token, { type: 'bearer' }).send(body);
+
     it('links oidc:corp to a phone user, who then logs in with it and keeps the address; another user gets 409', async () => {
       const token = await phoneLogin('18005550101');
-      const idToken = await signIdToken({ sub: 'henry' });
 
-      const link = await api().post('/v1/me/identities/oidc/corp').auth(token, { type: 'bearer' }).send({ idToken });
-      expect(link.status).toBe(204);
+      expect((await link(token, { idToken: await signIdToken({ sub: 'henry' }), nonce: NONCE })).status).toBe(204);
       const profile = (await me(token)).body;
       // Both were made at the same (test) instant, so their order is not defined.
       expect(profile.identities).toHaveLength(2);
@@ -366,29 +456,41 @@ describe('OpenID Connect and OAuth2 login (oidc-provider 8 in its own process)',
         ]),
       );
 
-      const viaOidc = await api().post('/v1/auth/oidc/corp/token').send({ idToken, appid: APPID });
+      const viaOidc = await api().post('/v1/auth/oidc/corp/token').send({ idToken: await signIdToken({ sub: 'henry' }), nonce: NONCE, appid: APPID });
       expect(viaOidc.body).toMatchObject({ userId: profile.id, address: '18005550101', newUser: false });
 
       // Linking it again is a no-op; another user cannot have it.
-      expect((await api().post('/v1/me/identities/oidc/corp').auth(token, { type: 'bearer' }).send({ idToken })).status).toBe(204);
+      expect((await link(token, { idToken: await signIdToken({ sub: 'henry' }), nonce: NONCE })).status).toBe(204);
       const other = await phoneLogin('18005550102');
-      expectProblem(await api().post('/v1/me/identities/oidc/corp').auth(other, { type: 'bearer' }).send({ idToken }), 409, 'identity_in_use');
+      expectProblem(await link(other, { idToken: await signIdToken({ sub: 'henry' }), nonce: NONCE }), 409, 'identity_in_use');
     });
 
     it('checks the ID token and the bearer token', async () => {
       const token = await phoneLogin('18005550103');
-      expectProblem(await api().post('/v1/me/identities/oidc/corp').send({ idToken: await signIdToken() }), 401, 'invalid_token');
-      expectProblem(
-        await api().post('/v1/me/identities/oidc/corp').auth(token, { type: 'bearer' }).send({ idToken: await signIdToken({ aud: 'x' }) }),
-        401,
-        'invalid_id_token',
-      );
-      expectProblem(
-        await api().post('/v1/me/identities/oidc/corp').auth(token, { type: 'bearer' }).send({ idToken: await signIdToken({ nonce: 'a' }), nonce: 'b' }),
-        401,
-        'invalid_id_token',
-      );
+      expectProblem(await api().post('/v1/me/identities/oidc/corp').send({ idToken: await signIdToken(), nonce: NONCE }), 401, 'invalid_token');
+      expectProblem(await link(token, { idToken: await signIdToken({ aud: 'x' }), nonce: NONCE }), 401, 'invalid_id_token');
+      expectProblem(await link(token, { idToken: await signIdToken({ nonce: 'a' }), nonce: 'b' }), 401, 'invalid_id_token');
       expect((await me(token)).body.identities).toHaveLength(1);
+    });
+
+    it('requires the nonce, and refuses a token that was used already: a leaked token of a new user cannot be linked to another account', async () => {
+      const attacker = await phoneLogin('18005550104');
+      expectProblem(await link(attacker, { idToken: await signIdToken({ sub: 'iris' }) }), 400, 'invalid_request');
+
+      // Iris logs in with a token once; whoever gets hold of it afterwards cannot link it.
+      const idToken = await idTokenFromProvider('iris', 'nonce-of-iris');
+      expect((await api().post('/v1/auth/oidc/corp/token').send({ idToken, nonce: 'nonce-of-iris', appid: APPID })).status).toBe(200);
+      expectProblem(await link(attacker, { idToken, nonce: 'nonce-of-iris' }), 401, 'invalid_id_token');
+
+      // Nor can a token that its owner used to link be linked again elsewhere.
+      const owner = await phoneLogin('18005550105');
+      const linkedOnce = await idTokenFromProvider('jack', 'nonce-of-jack');
+      expect((await link(owner, { idToken: linkedOnce, nonce: 'nonce-of-jack' })).status).toBe(204);
+      // The owner unlinks it again, so only the used token stands in the way.
+      const linked = ((await me(owner)).body.identities as { id: string; method: string }[]).find((identity) => identity.method === 'oidc:corp')!;
+      expect((await api().delete(`/v1/me/identities/${linked.id}`).auth(owner, { type: 'bearer' })).status).toBe(204);
+      expectProblem(await link(attacker, { idToken: linkedOnce, nonce: 'nonce-of-jack' }), 401, 'invalid_id_token');
+      expect((await me(attacker)).body.identities).toHaveLength(1);
     });
   });
 

@@ -9,8 +9,9 @@ import { DomainError, InvalidRequestError } from '../common/errors';
 import { asDomainError } from '../common/infrastructure-errors';
 import { clientConfig } from '../config';
 import { IdTokenLoginDto, StartOidcLoginQueryDto } from './dto/oidc.dto';
+import { IdTokenUses } from './id-token-uses';
 import { loginOf } from './oidc-login-context';
-import { clearLoginCookie, setLoginCookie } from './oidc-login-cookie';
+import { OidcLoginCookies } from './oidc-login-cookie';
 import { LOGIN_STATE_TTL_MS, OidcLoginStates } from './oidc-login-states';
 import { OidcProviders } from './oidc-providers';
 import { ProviderWebFlows } from './provider-web-flows';
@@ -29,6 +30,8 @@ export class OidcAuthController {
     private readonly flows: ProviderWebFlows,
     private readonly authenticator: PassportAuthenticator,
     private readonly auth: AuthService,
+    private readonly idTokenUses: IdTokenUses,
+    private readonly cookies: OidcLoginCookies,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
   ) {}
 
@@ -51,7 +54,7 @@ export class OidcAuthController {
     // Discovery first: a provider that is down leaves no login state behind.
     if (provider.type === 'oidc') await this.providers.discover(provider);
     const login = await this.states.begin(provider.name, query.appid, query.return_to);
-    setLoginCookie(res, this.providers.redirectUri(provider), login.state, LOGIN_STATE_TTL_MS);
+    this.cookies.set(res, this.providers.redirectUri(provider), login.state, LOGIN_STATE_TTL_MS);
     return { url: await this.flows.authorizationUrl(provider, login), statusCode: 302 };
   }
 
@@ -70,7 +73,7 @@ export class OidcAuthController {
       const identity = await this.authenticator.authenticate(OIDC_STRATEGY, req, res);
       const login = loginOf(req)!;
       const completed = await this.auth.completeLogin(identity, { appid: login.appId });
-      clearLoginCookie(res, this.providers.redirectUri({ name: login.provider }), login.state);
+      this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
       if (login.returnTo === undefined) {
         res.status(200).json(toLoginResponse(completed, this.client));
         return;
@@ -85,7 +88,7 @@ export class OidcAuthController {
       );
     } catch (thrown) {
       const login = loginOf(req);
-      if (login) clearLoginCookie(res, this.providers.redirectUri({ name: login.provider }), login.state);
+      if (login) this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
       const returnTo = login?.returnTo;
       if (returnTo === undefined) throw thrown;
       const error = asDomainError(thrown);
@@ -100,13 +103,22 @@ export class OidcAuthController {
   @HttpCode(200)
   @ApiOperation({ summary: "Log in with an ID token the app got from the provider's SDK" })
   @ApiResponse({ status: 200, type: LoginResponseDto })
-  @ApiResponse({ status: 400, description: 'invalid_request, also for an OAuth2 provider (no ID tokens)' })
-  @ApiResponse({ status: 401, description: 'invalid_id_token: signature, issuer, audience, expiry or nonce do not check out' })
+  @ApiResponse({
+    status: 400,
+    description: 'invalid_request: bad fields, no nonce (unless the provider has REQUIRE_NONCE=false), or an OAuth2 provider (no ID tokens)',
+  })
+  @ApiResponse({ status: 401, description: 'invalid_id_token: signature, issuer, audience, times or nonce do not check out, or the token was used already' })
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
   async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res);
-    const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
-    return toLoginResponse(completed, this.client);
+    try {
+      const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
+      return toLoginResponse(completed, this.client);
+    } catch (error) {
+      // No login happened (mesibo down, say): the app may try again with the same token.
+      await this.idTokenUses.release(req);
+      throw error;
+    }
   }
 }
 

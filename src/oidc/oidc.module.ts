@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
+import { IdTokenUses } from './id-token-uses';
 import { IdTokenVerifier } from './id-token-verifier';
 import { OAuth2CodeFlow } from './oauth2-code-flow';
 import { OidcAuthController } from './oidc-auth.controller';
 import { OidcCodeFlow } from './oidc-code-flow';
 import { OidcLinkController } from './oidc-link.controller';
+import { OidcLoginCookies } from './oidc-login-cookie';
 import { OidcLoginStates } from './oidc-login-states';
 import { OidcLoginStatesRepository } from './oidc-login-states.repository';
 import { OidcProviders } from './oidc-providers';
@@ -24,10 +26,12 @@ import { OidcIdTokenStrategy } from './strategies/oidc-id-token.strategy';
     OidcProviders,
     OidcLoginStatesRepository,
     OidcLoginStates,
+    OidcLoginCookies,
     OidcCodeFlow,
     OAuth2CodeFlow,
     ProviderWebFlows,
     IdTokenVerifier,
+    IdTokenUses,
     OidcCallbackStrategy,
     OidcIdTokenStrategy,
   ],

@@ -26,7 +26,9 @@ export class LinkOidcDto {
   @MaxLength(16384)
   idToken!: string;
 
-  @ApiPropertyOptional({ description: 'The nonce the app asked the provider to put in the token; checked when given' })
+  @ApiPropertyOptional({
+    description: 'The nonce the app put in the token (the claim is this value, or its SHA-256 in hex); required unless the provider has REQUIRE_NONCE=false',
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()

@@ -6,7 +6,7 @@ import { VerifiedIdentity } from '../../auth/verified-identity';
 import { InvalidIdTokenError, InvalidRequestError } from '../../common/errors';
 import { oidcIdentity } from '../oidc-identity';
 import { rememberLogin } from '../oidc-login-context';
-import { hasLoginCookie } from '../oidc-login-cookie';
+import { OidcLoginCookies } from '../oidc-login-cookie';
 import { OidcLoginStates } from '../oidc-login-states';
 import { OidcProviders } from '../oidc-providers';
 import { providerErrorCode } from '../provider-failure';
@@ -26,6 +26,7 @@ export class OidcCallbackStrategy extends PassportStrategy(Strategy, OIDC_STRATE
     private readonly providers: OidcProviders,
     private readonly states: OidcLoginStates,
     private readonly flows: ProviderWebFlows,
+    private readonly cookies: OidcLoginCookies,
   ) {
     super();
   }
@@ -36,7 +37,7 @@ export class OidcCallbackStrategy extends PassportStrategy(Strategy, OIDC_STRATE
     const login = await this.states.take(params.state);
     rememberLogin(req, login);
     this.states.ensureUsable(login, provider.name);
-    if (!hasLoginCookie(req, login.state)) {
+    if (!this.cookies.matches(req, this.providers.redirectUri(provider), login.state)) {
       throw new InvalidRequestError('This login was started in another browser. Start it again in this one.');
     }
     if (params.error !== undefined) {

@@ -4,6 +4,7 @@ import { Request } from 'express';
 import { Strategy } from 'passport-custom';
 import { VerifiedIdentity } from '../../auth/verified-identity';
 import { InvalidRequestError } from '../../common/errors';
+import { IdTokenUses } from '../id-token-uses';
 import { IdTokenVerifier } from '../id-token-verifier';
 import { oidcIdentity } from '../oidc-identity';
 import { OidcProviders } from '../oidc-providers';
@@ -12,13 +13,15 @@ export const OIDC_ID_TOKEN_STRATEGY = 'oidc-id-token';
 
 /**
  * An ID token the app got from the provider's own SDK (native login, and linking): body fields
- * `idToken` and, when the app chose one, `nonce`. The provider comes from the route.
+ * `idToken` and `nonce`, the nonce the app put in it (not required of a provider with
+ * REQUIRE_NONCE=false). The provider comes from the route. A token proves a login once.
  */
 @Injectable()
 export class OidcIdTokenStrategy extends PassportStrategy(Strategy, OIDC_ID_TOKEN_STRATEGY) {
   constructor(
     private readonly providers: OidcProviders,
     private readonly verifier: IdTokenVerifier,
+    private readonly uses: IdTokenUses,
   ) {
     super();
   }
@@ -32,6 +35,14 @@ export class OidcIdTokenStrategy extends PassportStrategy(Strategy, OIDC_ID_TOKE
     if (typeof idToken !== 'string' || (nonce !== undefined && typeof nonce !== 'string')) {
       throw new InvalidRequestError('idToken (and nonce, when given) must be strings');
     }
-    return oidcIdentity(provider, await this.verifier.verify(provider, idToken, nonce));
+    if (nonce === undefined && provider.requireNonce) {
+      throw new InvalidRequestError('nonce is required: send the nonce the app put in the ID token.', [
+        'nonce must be the nonce given to the provider, or the value whose SHA-256 (hex) was given',
+      ]);
+    }
+    const payload = await this.verifier.verify(provider, idToken, nonce);
+    const identity = oidcIdentity(provider, payload);
+    await this.uses.claim(req, provider.name, idToken, payload, provider.idTokenMaxAgeSeconds);
+    return identity;
   }
 }
