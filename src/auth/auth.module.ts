@@ -17,6 +17,9 @@ import { EmailAuthController } from './email/email-auth.controller';
 import { EmailLoginService } from './email/email-login.service';
 import { PasswordHasher } from './email/password-hasher';
 import { IdentitiesController } from './identities.controller';
+import { RecentProofGuard } from './recent-proof.guard';
+import { RecentProofService } from './recent-proof.service';
+import { SessionTokenCipher } from './sessions.token-cipher';
 
 @Module({
   imports: [PassportModule, OtpModule, UsersModule],
@@ -33,7 +36,10 @@ import { IdentitiesController } from './identities.controller';
     EmailLoginService,
     PasswordHasher,
     LocalStrategy,
+    SessionTokenCipher,
+    RecentProofService,
+    RecentProofGuard,
   ],
-  exports: [AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService],
+  exports: [AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
 })
 export class AuthModule {}

@@ -4,8 +4,7 @@ import { DB, Db } from '../database/connection';
 import { UserRow } from '../database/schema';
 import { MesiboTokenService } from '../mesibo/mesibo-token.service';
 import { UsersService } from '../users/users.service';
-import { hashUserToken } from './sessions.service';
-import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
 import { VerifiedIdentity } from './verified-identity';
 
 export interface ClientInfo {
@@ -18,7 +17,7 @@ export interface ClientInfo {
 export interface CompletedLogin {
   user: UserRow;
   identity: VerifiedIdentity;
-  /** The mesibo user access token; returned once, stored only as a hash. */
+  /** The mesibo user access token; returned once, stored as a hash and encrypted for revocation. */
   token: string;
   expiresAt: Date;
   newUser: boolean;
@@ -30,7 +29,7 @@ export class AuthService {
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly users: UsersService,
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: SessionsService,
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
   ) {}
@@ -38,6 +37,8 @@ export class AuthService {
   async completeLogin(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
     const known = await this.users.findByIdentity(identity.method, identity.subject);
     const address = known?.address ?? identity.address;
+    // Refused logins are refused before mesibo mints a token for the address.
+    if (!known) await this.users.assertMayJoin({ method: identity.method, subject: identity.subject, verified: identity.verified }, address);
     const name = identity.displayName ?? client.name;
 
     // mesibo first: if it fails, nothing is written; if our write fails after it answered,
@@ -51,14 +52,15 @@ export class AuthService {
         { address, displayName: name, mesiboUid: issued.uid, now },
         trx,
       );
-      await this.sessions.insert(
+      await this.sessions.record(
         {
-          user_id: login.user.id,
-          token_hash: hashUserToken(issued.token),
-          app_id: client.appid,
-          device: client.device ?? null,
-          created_at: now,
-          expires_at: issued.expiresAt.getTime(),
+          userId: login.user.id,
+          identity: { method: identity.method, subject: identity.subject },
+          token: issued.token,
+          appid: client.appid,
+          device: client.device,
+          now,
+          expiresAt: issued.expiresAt.getTime(),
         },
         trx,
       );

@@ -11,7 +11,8 @@ import { ConfirmEmailDto, LinkEmailDto } from './email/dto/email-dtos';
 import { EmailLoginService } from './email/email-login.service';
 import { PassportAuthenticator } from './passport-authenticator';
 import { PhoneLoginService } from './phone-login.service';
-import { AuthenticatedSession } from './sessions.service';
+import { RequireRecentProof } from './recent-proof.guard';
+import { AuthenticatedSession, SessionsService } from './sessions.service';
 import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
 import { USER_TOKEN_STRATEGY } from './strategies/user-token.strategy';
 
@@ -29,6 +30,7 @@ export class IdentitiesController {
     private readonly phoneLogin: PhoneLoginService,
     private readonly emailLogin: EmailLoginService,
     private readonly authenticator: PassportAuthenticator,
+    private readonly sessions: SessionsService,
     private readonly clock: Clock,
   ) {}
 
@@ -40,6 +42,7 @@ export class IdentitiesController {
   }
 
   @Post('phone')
+  @RequireRecentProof()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to a phone to link it' })
   async startPhone(@Body() body: LinkPhoneDto, @ClientKey() requester: string): Promise<{ phone: string }> {
@@ -47,6 +50,7 @@ export class IdentitiesController {
   }
 
   @Post('phone/verify')
+  @RequireRecentProof()
   @HttpCode(204)
   @ApiOperation({ summary: 'Link the phone with the code it received' })
   @ApiResponse({ status: 409, description: 'identity_in_use: the phone logs in to another account' })
@@ -57,6 +61,7 @@ export class IdentitiesController {
   }
 
   @Post('email')
+  @RequireRecentProof()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to an email address to link an email login' })
   async startEmail(@Body() body: LinkEmailDto): Promise<{ message: string }> {
@@ -65,6 +70,7 @@ export class IdentitiesController {
   }
 
   @Post('email/verify')
+  @RequireRecentProof()
   @HttpCode(204)
   @ApiOperation({ summary: 'Link the email login with the code it received' })
   @ApiResponse({ status: 409, description: 'identity_in_use: the address logs in to another account' })
@@ -73,11 +79,15 @@ export class IdentitiesController {
   }
 
   @Delete(':id')
+  @RequireRecentProof()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove a way to log in (never the last one)' })
+  @ApiOperation({ summary: 'Remove a way to log in (never the last one), its credentials, and the other sessions it opened' })
   @ApiResponse({ status: 409, description: 'last_identity' })
   async remove(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request): Promise<void> {
-    await this.users.unlinkIdentity(current(req).user.id, id, this.clock.nowMs());
+    const { user, session } = current(req);
+    const removed = await this.users.unlinkIdentity(user.id, id, this.clock.nowMs());
+    // Whoever logged in with it is out too (their mesibo tokens revoked); the caller just proved the account.
+    await this.sessions.endOpenedWith(user.id, removed, session.id);
   }
 }
 

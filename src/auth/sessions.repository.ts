@@ -2,16 +2,41 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
 import { SessionRow } from '../database/schema';
-import { Executor } from '../users/users.repository';
+import { Executor, IdentityKey } from '../users/users.repository';
+
+type OptionalColumns = 'token_ciphertext' | 'proven_at' | 'login_method' | 'login_subject';
+
+/** A session as a login writes it; what came with account security is optional (null). */
+export type NewSessionRecord = Omit<SessionRow, 'id' | 'revoked_at' | OptionalColumns> & Partial<Pick<SessionRow, OptionalColumns>>;
+
+/** Which live sessions of a user to end. */
+export interface SessionsToEnd {
+  userId: string;
+  /** The caller's own session, kept. */
+  exceptSessionId?: string;
+  /** Only those opened with this login method. */
+  openedWith?: IdentityKey;
+}
+
+/** What revoking an ended session's token at mesibo needs. */
+export type EndedSession = Pick<SessionRow, 'id' | 'token_hash' | 'token_ciphertext' | 'app_id'>;
 
 @Injectable()
 export class SessionsRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  async insert(session: Omit<SessionRow, 'id' | 'revoked_at'>, executor: Executor): Promise<void> {
+  async insert(session: NewSessionRecord, executor: Executor): Promise<void> {
     await executor
       .insertInto('sessions')
-      .values({ ...session, id: randomUUID(), revoked_at: null })
+      .values({
+        ...session,
+        id: randomUUID(),
+        revoked_at: null,
+        token_ciphertext: session.token_ciphertext ?? null,
+        proven_at: session.proven_at ?? session.created_at,
+        login_method: session.login_method ?? null,
+        login_subject: session.login_subject ?? null,
+      })
       .execute();
   }
 
@@ -25,17 +50,45 @@ export class SessionsRepository {
       .executeTakeFirst();
   }
 
-  /** Ends every live session of a user but one (or all); returns how many ended. */
-  async revokeAllForUser(userId: string, now: number, exceptSessionId?: string): Promise<number> {
-    let query = this.db
+  /** Records a new proof of the account in a live session; false when the session is gone. */
+  async markProven(sessionId: string, now: number): Promise<boolean> {
+    const result = await this.db
       .updateTable('sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
+      .set({ proven_at: now })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Ends live sessions of a user, and returns them with their sealed tokens, which are dropped
+   * from the rows: an ended session keeps nothing that could open mesibo.
+   */
+  async revokeLive(which: SessionsToEnd, now: number): Promise<EndedSession[]> {
+    let live = this.db
+      .selectFrom('sessions')
+      .select(['id', 'token_hash', 'token_ciphertext', 'app_id'])
+      .where('user_id', '=', which.userId)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now);
-    if (exceptSessionId) query = query.where('id', '!=', exceptSessionId);
-    const result = await query.executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    if (which.exceptSessionId) live = live.where('id', '!=', which.exceptSessionId);
+    if (which.openedWith) {
+      live = live.where('login_method', '=', which.openedWith.method).where('login_subject', '=', which.openedWith.subject);
+    }
+    const sessions = await live.execute();
+    if (sessions.length === 0) return [];
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now, token_ciphertext: null })
+      .where(
+        'id',
+        'in',
+        sessions.map((session) => session.id),
+      )
+      .where('revoked_at', 'is', null)
+      .execute();
+    return sessions;
   }
 
   /** Marks a live session revoked; returns it, or undefined when there was none to end. */
@@ -44,7 +97,7 @@ export class SessionsRepository {
     if (!session) return undefined;
     const result = await this.db
       .updateTable('sessions')
-      .set({ revoked_at: now })
+      .set({ revoked_at: now, token_ciphertext: null })
       .where('id', '=', session.id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();

@@ -1,15 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { InvalidTokenError } from '../common/errors';
 import { SessionRow, UserRow } from '../database/schema';
 import { MesiboTokenService } from '../mesibo/mesibo-token.service';
 import { UsersService } from '../users/users.service';
-import { SessionsRepository } from './sessions.repository';
+import { Executor, IdentityKey } from '../users/users.repository';
+import { EndedSession, SessionsRepository, SessionsToEnd } from './sessions.repository';
+import { SessionTokenCipher } from './sessions.token-cipher';
 
 export interface AuthenticatedSession {
   user: UserRow;
   session: SessionRow;
+}
+
+export interface NewSession {
+  userId: string;
+  /** The login method that opened it. */
+  identity: IdentityKey;
+  /** The mesibo user token the login hands out. */
+  token: string;
+  appid: string;
+  device?: string;
+  now: number;
+  expiresAt: number;
 }
 
 /** The token itself is high-entropy, so a plain SHA-256 is a safe lookup key that reveals nothing. */
@@ -17,15 +31,42 @@ export function hashUserToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Sessions are mesibo user tokens we handed out; we keep only their hashes. */
+/**
+ * Sessions are mesibo user tokens we handed out. A token is found by its hash and kept only
+ * encrypted, for one purpose: revoking it at mesibo when its session is ended.
+ */
 @Injectable()
 export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly users: UsersService,
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
+    private readonly cipher: SessionTokenCipher,
   ) {}
+
+  /** Writes the session of a completed login, inside the caller's transaction. */
+  async record(session: NewSession, executor: Executor): Promise<void> {
+    const tokenHash = hashUserToken(session.token);
+    await this.sessions.insert(
+      {
+        user_id: session.userId,
+        token_hash: tokenHash,
+        token_ciphertext: this.cipher.seal(session.token, tokenHash),
+        app_id: session.appid,
+        device: session.device ?? null,
+        created_at: session.now,
+        expires_at: session.expiresAt,
+        // The login itself proved the account.
+        proven_at: session.now,
+        login_method: session.identity.method,
+        login_subject: session.identity.subject,
+      },
+      executor,
+    );
+  }
 
   /** The live session and user a bearer token belongs to; InvalidTokenError otherwise. */
   async authenticate(token: string): Promise<AuthenticatedSession> {
@@ -35,13 +76,34 @@ export class SessionsService {
     return { user, session };
   }
 
+  /** Records that the account was proven again in this session (a password or a code). */
+  async markProven(sessionId: string): Promise<number> {
+    const now = this.clock.nowMs();
+    if (!(await this.sessions.markProven(sessionId, now))) throw new InvalidTokenError();
+    return now;
+  }
+
   /**
-   * Ends all of a user's sessions here, but `exceptSessionId` (the caller's own). Only hashes of
-   * their tokens are kept, so the tokens themselves cannot be revoked at mesibo; they stop opening
-   * this API at once and lapse at mesibo when they expire.
+   * Ends all of a user's sessions but `exceptSessionId` (the caller's own, or none), and revokes
+   * each one's token at mesibo (best effort). Returns how many ended. Sessions from before tokens
+   * were kept encrypted cannot be revoked at mesibo; they stop opening this API at once and lapse
+   * at mesibo when they expire.
    */
   endAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
-    return this.sessions.revokeAllForUser(userId, this.clock.nowMs(), exceptSessionId);
+    return this.endLive({ userId, exceptSessionId });
+  }
+
+  /** Ends the sessions a login method opened (it was removed), but the caller's; as endAllForUser. */
+  endOpenedWith(userId: string, identity: IdentityKey, exceptSessionId?: string): Promise<number> {
+    return this.endLive({ userId, openedWith: identity, exceptSessionId });
+  }
+
+  private async endLive(which: SessionsToEnd): Promise<number> {
+    const ended = await this.sessions.revokeLive(which, this.clock.nowMs());
+    if (ended.length === 0) return 0;
+    const user = await this.users.findById(which.userId);
+    if (user) await Promise.all(ended.map((session) => this.revokeAtMesibo(user, session)));
+    return ended.length;
   }
 
   /**
@@ -56,5 +118,15 @@ export class SessionsService {
       await this.mesiboTokens.revokeUserToken({ uid: user.mesibo_uid, address: user.address, token, appid: session.app_id });
     }
     return true;
+  }
+
+  private async revokeAtMesibo(user: UserRow, session: EndedSession): Promise<void> {
+    const token = session.token_ciphertext === null ? undefined : this.cipher.open(session.token_ciphertext, session.token_hash);
+    if (token === undefined) {
+      // Never the token or its hash: the session id is enough to find the row.
+      this.logger.warn(`Session ${session.id} ended here; its mesibo token was not kept (or the key changed) and stays valid at mesibo until it expires`);
+      return;
+    }
+    await this.mesiboTokens.revokeUserToken({ uid: user.mesibo_uid, address: user.address, token, appid: session.app_id });
   }
 }

@@ -20,6 +20,8 @@ export type DomainErrorCode =
   | 'weak_password'
   | 'identity_in_use'
   | 'last_identity'
+  | 'identity_removed'
+  | 'recent_proof_required'
   | 'not_found'
   | 'provider_unavailable'
   | 'invalid_id_token';
@@ -162,6 +164,25 @@ export class LastIdentityError extends DomainError {
   readonly code = 'last_identity';
   constructor() {
     super('This is the only way to log in to the account; link another before removing it.');
+  }
+}
+
+/**
+ * The owner removed this login method from the account whose mesibo address it is; it does not log
+ * in to that account again unless the owner links it again.
+ */
+export class IdentityRemovedError extends DomainError {
+  readonly code = 'identity_removed';
+  constructor() {
+    super('This login was removed from its account. Log in another way and link it again to use it.');
+  }
+}
+
+/** The session is older than the recent-proof window: prove the account again, then retry. */
+export class RecentProofRequiredError extends DomainError {
+  readonly code = 'recent_proof_required';
+  constructor() {
+    super('Confirm it is you first: enter your password or a code sent to your phone, then try again.');
   }
 }
 

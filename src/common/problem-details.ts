@@ -21,6 +21,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   weak_password: 400,
   identity_in_use: 409,
   last_identity: 409,
+  identity_removed: 403,
+  recent_proof_required: 403,
   not_found: 404,
   provider_unavailable: 503,
   invalid_id_token: 401,

@@ -9,9 +9,11 @@ import { passwordConfig } from './password.config';
 import { redisConfig } from './redis.config';
 import { smsPolicyConfig } from './sms-policy.config';
 import { throttleConfig } from './throttle.config';
+import { sessionConfig } from './session.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
+export { sessionConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -22,6 +24,7 @@ export type { OtpConfig, OtpSenderKind } from './otp.config';
 export type { RedisConfig } from './redis.config';
 export type { SmsPolicyConfig } from './sms-policy.config';
 export type { ThrottleConfig } from './throttle.config';
+export type { SessionConfig } from './session.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
@@ -37,4 +40,5 @@ export const allConfigs = [
   redisConfig,
   smsPolicyConfig,
   throttleConfig,
+  sessionConfig,
 ];

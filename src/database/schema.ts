@@ -39,13 +39,28 @@ export interface OtpChallengesTable {
 export interface SessionsTable {
   id: string;
   user_id: string;
-  /** SHA-256 of the mesibo user token, hex; the token itself is never stored. */
+  /** SHA-256 of the mesibo user token, hex: the lookup key (the token itself is only kept encrypted). */
   token_hash: string;
   app_id: string;
   device: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** The mesibo token, AES-256-GCM encrypted, kept to revoke it at mesibo; null once the session ended. */
+  token_ciphertext: string | null;
+  /** When the account was last proven in this session; null means at its creation. */
+  proven_at: number | null;
+  /** The identity (method and subject) the session was opened with; null for older sessions. */
+  login_method: string | null;
+  login_subject: string | null;
+}
+
+/** A login method its owner removed: never attached to that owner again by its address. */
+export interface RemovedIdentitiesTable {
+  user_id: string;
+  method: string;
+  subject: string;
+  removed_at: number;
 }
 
 export interface CountersTable {
@@ -88,6 +103,7 @@ export interface DatabaseSchema {
   counters: CountersTable;
   email_accounts: EmailAccountsTable;
   oidc_login_states: OidcLoginStatesTable;
+  removed_identities: RemovedIdentitiesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -25,6 +25,8 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   weak_password: 'BADPASSWORD',
   identity_in_use: 'BADREQUEST',
   last_identity: 'BADREQUEST',
+  identity_removed: 'IDENTITYREMOVED',
+  recent_proof_required: 'REAUTHREQUIRED',
   not_found: 'BADREQUEST',
   provider_unavailable: 'PROVIDERUNAVAILABLE',
   // Never AUTHFAIL: that signs the user out of the apps.

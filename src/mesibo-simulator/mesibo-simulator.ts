@@ -71,6 +71,15 @@ export class MesiboSimulator {
     return [...this.users.values()].find((user) => user.tokens.has(token));
   }
 
+  /**
+   * Whether mesibo would still accept this user token: issued by `useradd`, not removed by
+   * `usertokendel` (or with its user by `userdel`), and not expired.
+   */
+  isTokenValid(token: string): boolean {
+    const issued = this.findUserByToken(token)?.tokens.get(token);
+    return issued !== undefined && issued.expiresAt > Date.now();
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply = await this.route(req);
     if (this.delayMs > 0) await new Promise((done) => setTimeout(done, this.delayMs));

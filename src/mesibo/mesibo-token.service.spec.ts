@@ -105,6 +105,8 @@ describe('MesiboTokenService', () => {
       expect(tokens?.has(first.token)).toBe(false);
       expect(tokens?.has(second.token)).toBe(true);
       expect(simulator.requests.at(-1)?.op).toBe('usertokendel');
+      expect(simulator.isTokenValid(first.token)).toBe(false);
+      expect(simulator.isTokenValid(second.token)).toBe(true);
       expect(warn).not.toHaveBeenCalled();
     });
 

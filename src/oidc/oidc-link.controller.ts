@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
+import { RequireRecentProof } from '../auth/recent-proof.guard';
 import { AuthenticatedSession } from '../auth/sessions.service';
 import { USER_TOKEN_STRATEGY } from '../auth/strategies/user-token.strategy';
 import { Clock } from '../common/clock';
@@ -23,6 +24,7 @@ export class OidcLinkController {
   ) {}
 
   @Post(':provider')
+  @RequireRecentProof()
   @HttpCode(204)
   @ApiOperation({ summary: 'Link a login with this provider, proven by an ID token; the mesibo address stays' })
   @ApiResponse({ status: 204, description: 'Linked, or it already was' })

@@ -6,11 +6,20 @@ import { IdentityRow, UserRow } from '../database/schema';
 /** Where a write happens: the database or a transaction of the caller. */
 export type Executor = Pick<Db, 'selectFrom' | 'insertInto' | 'updateTable' | 'deleteFrom'>;
 
-export interface NewIdentity {
+export interface IdentityKey {
   method: string;
   subject: string;
+}
+
+export interface NewIdentity extends IdentityKey {
   verified: boolean;
 }
+
+/** One-time code channels that go to a method's subject (see OtpChannel). */
+const PENDING_CODE_CHANNELS: Record<string, string[] | undefined> = {
+  phone: ['sms'],
+  email: ['email-verify', 'email-reset'],
+};
 
 @Injectable()
 export class UsersRepository {
@@ -43,18 +52,58 @@ export class UsersRepository {
       .executeTakeFirst();
   }
 
-  /** Deletes an identity of the user unless it is the user's last. */
-  async deleteIdentityUnlessLast(userId: string, identityId: string, now: number): Promise<'deleted' | 'last' | 'missing'> {
+  /**
+   * Deletes an identity of the user unless it is the user's last, with every credential kept for
+   * it (an email login's password, pending codes to its address), and remembers that the owner
+   * removed it. All in one transaction.
+   */
+  async deleteIdentityUnlessLast(userId: string, identityId: string, now: number): Promise<IdentityKey | 'last' | 'missing'> {
     return this.db.transaction().execute(async (trx) => {
       // Writing the user row first serializes concurrent removals for this user on every engine,
       // so two of them cannot each see two identities and leave none.
       await trx.updateTable('users').set({ updated_at: now }).where('id', '=', userId).execute();
-      const owned = await trx.selectFrom('identities').select('id').where('user_id', '=', userId).execute();
-      if (!owned.some((row) => row.id === identityId)) return 'missing';
+      const owned = await trx.selectFrom('identities').select(['id', 'method', 'subject']).where('user_id', '=', userId).execute();
+      const identity = owned.find((row) => row.id === identityId);
+      if (!identity) return 'missing';
       if (owned.length <= 1) return 'last';
       await trx.deleteFrom('identities').where('id', '=', identityId).execute();
-      return 'deleted';
+      await this.deleteCredentials(identity, trx);
+      await this.clearRemoval(userId, identity, trx);
+      await trx.insertInto('removed_identities').values({ user_id: userId, method: identity.method, subject: identity.subject, removed_at: now }).execute();
+      return { method: identity.method, subject: identity.subject };
     });
+  }
+
+  /** Whether the user removed this login method from their account (and has not linked it again). */
+  async wasRemovedBy(userId: string, identity: IdentityKey, executor: Executor = this.db): Promise<boolean> {
+    const row = await executor
+      .selectFrom('removed_identities')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('method', '=', identity.method)
+      .where('subject', '=', identity.subject)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async clearRemoval(userId: string, identity: IdentityKey, executor: Executor = this.db): Promise<void> {
+    await executor
+      .deleteFrom('removed_identities')
+      .where('user_id', '=', userId)
+      .where('method', '=', identity.method)
+      .where('subject', '=', identity.subject)
+      .execute();
+  }
+
+  /** What else proves this identity, so that removing it leaves nothing that still logs in with it. */
+  private async deleteCredentials(identity: IdentityKey, executor: Executor): Promise<void> {
+    if (identity.method === 'email') {
+      await executor.deleteFrom('email_accounts').where('email', '=', identity.subject).execute();
+    }
+    const channels = PENDING_CODE_CHANNELS[identity.method];
+    if (channels) {
+      await executor.deleteFrom('otp_challenges').where('channel', 'in', channels).where('destination', '=', identity.subject).execute();
+    }
   }
 
   listIdentities(userId: string): Promise<IdentityRow[]> {

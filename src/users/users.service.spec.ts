@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IdentityInUseError, LastIdentityError, NotFoundError } from '../common/errors';
+import { IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { Db, migrateToLatest, openDatabase } from '../database/connection';
 import { UserRow } from '../database/schema';
 import { LoginOutcome, UsersService } from './users.service';
@@ -54,6 +54,22 @@ describe('UsersService', () => {
 
   async function identityCount(): Promise<number> {
     return (await db.selectFrom('identities').select('id').execute()).length;
+  }
+
+  async function seedEmailAccount(email: string): Promise<void> {
+    await db.insertInto('email_accounts').values({ email, password_hash: 'x', display_name: null, verified_at: T0, created_at: T0, updated_at: T0 }).execute();
+  }
+
+  async function seedCode(channel: string, destination: string): Promise<void> {
+    await db.insertInto('otp_challenges').values({ id: randomUUID(), channel, destination, code_hash: 'h', attempts: 0, created_at: T0, expires_at: T0 + 300_000 }).execute();
+  }
+
+  async function emailAccounts(): Promise<string[]> {
+    return (await db.selectFrom('email_accounts').select('email').execute()).map((row) => row.email).sort();
+  }
+
+  async function pendingCodes(): Promise<string[]> {
+    return (await db.selectFrom('otp_challenges').select(['channel', 'destination']).execute()).map((row) => `${row.channel}:${row.destination}`).sort();
   }
 
   describe('recordLogin', () => {
@@ -226,6 +242,111 @@ describe('UsersService', () => {
       await expect(service.unlinkIdentity(user.id, randomUUID(), T0 + 1000)).rejects.toBeInstanceOf(NotFoundError);
 
       expect(await identityCount()).toBe(2);
+    });
+
+    it('returns what it removed, and takes the credentials of an email login with it: the account row and pending codes', async () => {
+      const user = await userWithPhoneAndEmail();
+      await seedEmailAccount('ada@example.com');
+      await seedEmailAccount('bob@example.org');
+      await seedCode('email-verify', 'ada@example.com');
+      await seedCode('email-reset', 'ada@example.com');
+      await seedCode('email-reset', 'bob@example.org');
+      await seedCode('sms', '18005551234');
+
+      await expect(service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000)).resolves.toEqual({ method: 'email', subject: 'ada@example.com' });
+
+      expect(await emailAccounts()).toEqual(['bob@example.org']);
+      expect(await pendingCodes()).toEqual(['email-reset:bob@example.org', 'sms:18005551234']);
+    });
+
+    it('takes the pending codes of a phone with it', async () => {
+      const user = await userWithPhoneAndEmail();
+      await seedEmailAccount('ada@example.com');
+      await seedCode('sms', '18005551234');
+      await seedCode('sms', '919876543210');
+
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'phone'), T0 + 1000);
+
+      expect(await pendingCodes()).toEqual(['sms:919876543210']);
+      expect(await emailAccounts()).toEqual(['ada@example.com']);
+    });
+
+    it('leaves credentials alone when it refuses', async () => {
+      const user = (await login(EMAIL, 'ada@example.com')).user;
+      await seedEmailAccount('ada@example.com');
+      await seedCode('email-reset', 'ada@example.com');
+
+      await expect(service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000)).rejects.toBeInstanceOf(LastIdentityError);
+
+      expect(await emailAccounts()).toEqual(['ada@example.com']);
+      expect(await pendingCodes()).toEqual(['email-reset:ada@example.com']);
+    });
+  });
+
+  describe('a removed identity', () => {
+    async function idOf(userId: string, method: string): Promise<string> {
+      const identity = (await service.listIdentities(userId)).find((candidate) => candidate.method === method);
+      if (!identity) throw new Error(`no ${method} identity`);
+      return identity.id;
+    }
+
+    it("never joins its owner again through the owner's address: the login is refused, before and while recording", async () => {
+      // A phone user (the phone is the mesibo address) who linked an email, then removed the phone.
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'phone'), T0 + 1000);
+
+      await expect(service.assertMayJoin(PHONE, '18005551234')).rejects.toBeInstanceOf(IdentityRemovedError);
+      expect(await rejectionOf(login(PHONE, '18005551234', { now: T0 + 2000 }))).toBeInstanceOf(IdentityRemovedError);
+
+      expect(await allUsers()).toHaveLength(1);
+      expect(await identityKeys(user.id)).toEqual(['email:ada@example.com']);
+      await expect(service.findByIdentity('phone', '18005551234')).resolves.toBeUndefined();
+    });
+
+    it("is refused the same way for an email user's removed email", async () => {
+      const user = (await login(EMAIL, 'ada@example.com')).user;
+      await service.linkIdentity(user.id, PHONE, T0);
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000);
+
+      expect(await rejectionOf(login(EMAIL, 'ada@example.com', { now: T0 + 2000 }))).toBeInstanceOf(IdentityRemovedError);
+      expect(await identityKeys(user.id)).toEqual(['phone:18005551234']);
+    });
+
+    it('logs in as a new user when its address is not the account\'s', async () => {
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'email'), T0 + 1000);
+
+      await expect(service.assertMayJoin(EMAIL, 'ada@example.com')).resolves.toBeUndefined();
+      const outcome = await login(EMAIL, 'ada@example.com', { now: T0 + 2000 });
+
+      expect(outcome.created).toBe(true);
+      expect(outcome.user.id).not.toBe(user.id);
+      expect(await identityKeys(user.id)).toEqual(['phone:18005551234']);
+    });
+
+    it('joins again once the owner links it again', async () => {
+      const user = (await login(PHONE, '18005551234')).user;
+      await service.linkIdentity(user.id, EMAIL, T0);
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'phone'), T0 + 1000);
+
+      await service.linkIdentity(user.id, PHONE, T0 + 2000);
+      // Removed again later by the owner: still the owner's choice that counts.
+      await service.unlinkIdentity(user.id, await idOf(user.id, 'phone'), T0 + 3000);
+      await service.linkIdentity(user.id, PHONE, T0 + 4000);
+
+      const outcome = await login(PHONE, '18005551234', { now: T0 + 5000 });
+      expect(outcome).toMatchObject({ created: false, user: { id: user.id } });
+      await expect(service.assertMayJoin(PHONE, '18005551234')).resolves.toBeUndefined();
+    });
+
+    it('refuses an unverified identity for an owned address before anything is issued, as before', async () => {
+      await login(EMAIL, 'ada@example.com');
+
+      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, 'ada@example.com')).rejects.toBeInstanceOf(IdentityInUseError);
+      await expect(service.assertMayJoin(GOOGLE, 'ada@example.com')).resolves.toBeUndefined();
+      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, 'nobody@example.org')).resolves.toBeUndefined();
     });
   });
 });

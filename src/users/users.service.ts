@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { IdentityInUseError, LastIdentityError, NotFoundError } from '../common/errors';
+import { IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { IdentityRow, UserRow } from '../database/schema';
-import { Executor, NewIdentity, UsersRepository } from './users.repository';
+import { Executor, IdentityKey, NewIdentity, UsersRepository } from './users.repository';
 
 export interface LoginOutcome {
   user: UserRow;
@@ -28,7 +28,8 @@ export class UsersService {
 
   /**
    * Links a proven identity to a logged-in user. Linking what the user already has is a no-op;
-   * an identity of another user is refused (accounts are never merged implicitly).
+   * an identity of another user is refused (accounts are never merged implicitly). Linking a
+   * method the user once removed lifts the removal.
    */
   async linkIdentity(userId: string, identity: NewIdentity, now: number): Promise<void> {
     const existing = await this.users.findIdentity(identity.method, identity.subject);
@@ -41,13 +42,20 @@ export class UsersService {
       if (isUniqueViolation(error)) throw new IdentityInUseError();
       throw error;
     }
+    await this.users.clearRemoval(userId, identity);
   }
 
-  /** Removes one of the user's identities; never the last, so the account stays reachable. */
-  async unlinkIdentity(userId: string, identityId: string, now: number): Promise<void> {
+  /**
+   * Removes one of the user's identities, never the last, so the account stays reachable. What
+   * proved it goes with it (an email login's password, pending codes), and the removal is
+   * remembered: a later login with it never reaches this account again (see recordLogin).
+   * Returns what was removed.
+   */
+  async unlinkIdentity(userId: string, identityId: string, now: number): Promise<IdentityKey> {
     const outcome = await this.users.deleteIdentityUnlessLast(userId, identityId, now);
     if (outcome === 'missing') throw new NotFoundError('The identity');
     if (outcome === 'last') throw new LastIdentityError();
+    return outcome;
   }
 
   /**
@@ -65,16 +73,35 @@ export class UsersService {
       await this.users.recordLogin(known.id, identity, login.mesiboUid, login.now, executor);
       return { user: known, created: false };
     }
-    // The address is already a mesibo user of ours; a verified proof of the same address is the same person.
-    const owner = await this.users.findByAddress(login.address, executor);
-    if (owner && identity.verified) {
+    const owner = await this.joinableOwner(identity, login.address, executor);
+    if (owner) {
       await this.users.insertIdentity(owner.id, identity, login.now, executor);
       return { user: owner, created: false };
     }
-    // Never attach an unproven identity to someone else's address.
-    if (owner) throw new IdentityInUseError();
     const user = await this.users.insertUser(login, executor);
     await this.users.insertIdentity(user.id, identity, login.now, executor);
     return { user, created: true };
+  }
+
+  /**
+   * Checks, before anything is issued, that a login of an identity no user has yet may go ahead:
+   * throws what recordLogin would.
+   */
+  async assertMayJoin(identity: NewIdentity, address: string): Promise<void> {
+    await this.joinableOwner(identity, address, undefined);
+  }
+
+  /**
+   * The user an unknown identity joins through its address, or undefined for a new user. The
+   * address is already a mesibo user of ours, so a verified proof of it is the same person, unless
+   * that person removed this very method from the account: then it must not come back by itself.
+   * An unproven identity never joins someone else's address.
+   */
+  private async joinableOwner(identity: NewIdentity, address: string, executor: Executor | undefined): Promise<UserRow | undefined> {
+    const owner = await this.users.findByAddress(address, executor);
+    if (!owner) return undefined;
+    if (!identity.verified) throw new IdentityInUseError();
+    if (await this.users.wasRemovedBy(owner.id, identity, executor)) throw new IdentityRemovedError();
+    return owner;
   }
 }

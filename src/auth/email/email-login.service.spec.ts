@@ -24,6 +24,7 @@ import { UsersRepository } from '../../users/users.repository';
 import { UsersService } from '../../users/users.service';
 import { SessionsRepository } from '../sessions.repository';
 import { hashUserToken, SessionsService } from '../sessions.service';
+import { SessionTokenCipher } from '../sessions.token-cipher';
 import { EmailAccountsRepository } from './email-accounts.repository';
 import { EmailLoginService } from './email-login.service';
 import { PasswordHasher } from './password-hasher';
@@ -120,7 +121,7 @@ describe('EmailLoginService', () => {
     users = new UsersService(new UsersRepository(db));
     sessionsRepository = new SessionsRepository(db);
     mesibo = new RecordingMesiboTokens();
-    sessions = new SessionsService(sessionsRepository, users, mesibo as unknown as MesiboTokenService, clock);
+    sessions = new SessionsService(sessionsRepository, users, mesibo as unknown as MesiboTokenService, clock, new SessionTokenCipher(otpConfig));
     accounts = new EmailAccountsRepository(db);
     hasher = new PasswordHasher(passwordConfig);
     service = build(emailConfig);

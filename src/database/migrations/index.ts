@@ -2,6 +2,7 @@ import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
 import * as emailAccounts from './0002-email-accounts';
 import * as oidcLoginStates from './0003-oidc-login-states';
+import * as accountSecurity from './0005-account-security';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-email-accounts': emailAccounts,
   '0003-oidc-login-states': oidcLoginStates,
+  '0005-account-security': accountSecurity,
 };
 
 export const migrationProvider: MigrationProvider = {
