@@ -23,7 +23,7 @@ import { OtpMessage, OtpSender } from '../../otp/senders/otp-sender';
 import { UsersRepository } from '../../users/users.repository';
 import { UsersService } from '../../users/users.service';
 import { SessionsRepository } from '../sessions.repository';
-import { hashUserToken, SessionsService } from '../sessions.service';
+import { SessionsService } from '../sessions.service';
 import { SessionTokenCipher } from '../sessions.token-cipher';
 import { EmailAccountsRepository } from './email-accounts.repository';
 import { EmailLoginService } from './email-login.service';
@@ -50,10 +50,9 @@ class RecordingSender extends OtpSender {
 }
 
 /**
- * Stand-in for MesiboTokenService. None of the paths tested here calls mesibo: ending sessions
- * (reset, change of password) only marks our session rows, and login tokens are not minted by
- * EmailLoginService. So only `revokeUserToken`, which SessionsService could reach, exists; it
- * records its calls, and the tests check that none was made.
+ * Stand-in for MesiboTokenService. Login tokens are not minted by EmailLoginService, so only
+ * `revokeUserToken` exists: ending sessions (reset, change of password) reaches it through
+ * SessionsService. It records its calls.
  */
 class RecordingMesiboTokens {
   readonly revoked: UserTokenToRevoke[] = [];
@@ -178,8 +177,8 @@ describe('EmailLoginService', () => {
         trx,
       );
       for (const token of tokens) {
-        await sessionsRepository.insert(
-          { user_id: login.user.id, token_hash: hashUserToken(token), app_id: 'com.example.app', device: null, created_at: now, expires_at: now + 3_600_000 },
+        await sessions.record(
+          { userId: login.user.id, identity: { method: identity.method, subject: identity.subject }, token, appid: 'com.example.app', now, expiresAt: now + 3_600_000 },
           trx,
         );
       }
@@ -651,8 +650,8 @@ describe('EmailLoginService', () => {
       await expectLoggedOut('ada-phone-token');
       await expectLoggedOut('ada-laptop-token');
       await expect(sessions.authenticate('bob-token')).resolves.toMatchObject({ user: { address: '18005551234' } });
-      // Ending sessions marks our rows only; mesibo is not called.
-      expect(mesibo.revoked).toEqual([]);
+      // Their tokens are revoked at mesibo too; Bob's is not.
+      expect(mesibo.revoked.map((revoked) => revoked.token).sort()).toEqual(['ada-laptop-token', 'ada-phone-token']);
     });
 
     it('is single use: the same code does not set a password twice', async () => {
@@ -734,7 +733,7 @@ describe('EmailLoginService', () => {
       await expect(service.authenticate(ADA, NEW_PASSWORD)).resolves.toMatchObject({ subject: ADA });
       await expect(sessions.authenticate('current-token')).resolves.toMatchObject({ session: { id: sessionIds[0] } });
       await expectLoggedOut('other-token');
-      expect(mesibo.revoked).toEqual([]);
+      expect(mesibo.revoked.map((revoked) => revoked.token)).toEqual(['other-token']);
     });
 
     it('refuses a weak new password', async () => {
