@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { errorMessage } from '../common/errors';
 import { Clock } from '../common/clock';
 import { DB, Db } from '../database/connection';
 import { UserRow } from '../database/schema';
@@ -26,6 +27,8 @@ export interface CompletedLogin {
 /** The one path from a proven identity to a user, a session and a mesibo user token. */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly users: UsersService,
@@ -34,7 +37,22 @@ export class AuthService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * When anything fails after the identity was proven (mesibo, the database), a one-time proof
+   * is put back, so the same code works for the retry: a code is used up only by a login.
+   */
   async completeLogin(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
+    try {
+      return await this.issueAndRecord(identity, client);
+    } catch (error) {
+      await identity.restoreProof?.().catch((restoreError: unknown) => {
+        this.logger.warn(`Could not restore a used code after a failed login: ${errorMessage(restoreError)}`);
+      });
+      throw error;
+    }
+  }
+
+  private async issueAndRecord(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
     const known = await this.users.findByIdentity(identity.method, identity.subject);
     const address = known?.address ?? identity.address;
     // Refused logins are refused before mesibo mints a token for the address.

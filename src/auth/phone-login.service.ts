@@ -27,9 +27,10 @@ export class PhoneLoginService {
     return { phone, ...(await this.otp.issue('sms', phone, requester)) };
   }
 
-  async verifyCode(rawPhone: string, code: string): Promise<VerifiedIdentity> {
+  /** `client` is the caller's address key: it has a wrong-code budget of its own against the number. */
+  async verifyCode(rawPhone: string, code: string, client?: string): Promise<VerifiedIdentity> {
     const phone = this.normalize(rawPhone);
-    await this.otp.verify('sms', phone, code);
-    return { method: 'phone', subject: phone, address: phone, verified: true };
+    const redeemed = await this.otp.verify('sms', phone, code, client);
+    return { method: 'phone', subject: phone, address: phone, verified: true, restoreProof: () => redeemed.restore() };
   }
 }

@@ -12,4 +12,9 @@ export interface VerifiedIdentity {
   displayName?: string;
   /** Whether the method proved control of `address` (a code was received there). */
   verified: boolean;
+  /**
+   * Puts a one-time proof back (the code) when the login it was used for failed on our side or
+   * mesibo's, so the user can retry with the same code. Absent for proofs that can be repeated.
+   */
+  restoreProof?: () => Promise<void>;
 }

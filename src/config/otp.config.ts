@@ -32,10 +32,24 @@ class OtpEnv {
   @Min(0)
   OTP_RESEND_COOLDOWN_SECONDS: number = 30;
 
+  /** Wrong codes per destination per window, from all clients together (NIST SP 800-63B: at most 100). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  OTP_MAX_FAILURES_PER_WINDOW: number = 10;
+  @Max(100)
+  OTP_MAX_FAILURES_PER_WINDOW: number = 100;
+
+  /** Wrong codes one client may try against one destination per window; spent long before the destination's. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OTP_MAX_FAILURES_PER_CLIENT_PER_WINDOW: number = 10;
+
+  /** A client that spends its budget again waits twice as long each time, up to this. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  OTP_MAX_FAILURE_BACKOFF_SECONDS: number = 86400;
 
   @Type(() => Number)
   @IsInt()
@@ -92,6 +106,8 @@ export interface OtpConfig {
   maxAttempts: number;
   resendCooldownSeconds: number;
   maxFailuresPerWindow: number;
+  maxFailuresPerClientPerWindow: number;
+  maxFailureBackoffSeconds: number;
   failureWindowSeconds: number;
   maxSendsPerWindow: number;
   maxSendsPerRequesterPerWindow: number;
@@ -131,6 +147,8 @@ export function loadOtpConfig(env: NodeJS.ProcessEnv = process.env): OtpConfig {
     maxSendsPerRequesterPerWindow: vars.OTP_MAX_SENDS_PER_IP_PER_WINDOW,
     sendWindowSeconds: vars.OTP_SEND_WINDOW_SECONDS,
     sender: vars.OTP_SENDER as OtpSenderKind,
+    maxFailuresPerClientPerWindow: vars.OTP_MAX_FAILURES_PER_CLIENT_PER_WINDOW,
+    maxFailureBackoffSeconds: vars.OTP_MAX_FAILURE_BACKOFF_SECONDS,
     webhook: {
       url: vars.OTP_WEBHOOK_URL,
       authorization: vars.OTP_WEBHOOK_AUTHORIZATION,

@@ -23,10 +23,24 @@ class PasswordEnv {
   @Max(16)
   PASSWORD_PARALLELISM: number = 1;
 
+  /** Wrong passwords per account per window, from all clients together (NIST SP 800-63B: at most 100). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  PASSWORD_MAX_FAILURES_PER_WINDOW: number = 10;
+  @Max(100)
+  PASSWORD_MAX_FAILURES_PER_WINDOW: number = 100;
+
+  /** Wrong passwords one client may try against one account per window; spent long before the account's. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PASSWORD_MAX_FAILURES_PER_CLIENT_PER_WINDOW: number = 10;
+
+  /** A client that spends its budget again waits twice as long each time, up to this. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  PASSWORD_MAX_FAILURE_BACKOFF_SECONDS: number = 86400;
 
   @Type(() => Number)
   @IsInt()
@@ -39,6 +53,8 @@ export interface PasswordConfig {
   timeCost: number;
   parallelism: number;
   maxFailuresPerWindow: number;
+  maxFailuresPerClientPerWindow: number;
+  maxFailureBackoffSeconds: number;
   failureWindowSeconds: number;
 }
 
@@ -49,6 +65,8 @@ export function loadPasswordConfig(env: NodeJS.ProcessEnv = process.env): Passwo
     timeCost: vars.PASSWORD_TIME_COST,
     parallelism: vars.PASSWORD_PARALLELISM,
     maxFailuresPerWindow: vars.PASSWORD_MAX_FAILURES_PER_WINDOW,
+    maxFailuresPerClientPerWindow: vars.PASSWORD_MAX_FAILURES_PER_CLIENT_PER_WINDOW,
+    maxFailureBackoffSeconds: vars.PASSWORD_MAX_FAILURE_BACKOFF_SECONDS,
     failureWindowSeconds: vars.PASSWORD_FAILURE_WINDOW_SECONDS,
   };
 }

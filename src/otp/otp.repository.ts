@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
 import { OtpChallengeRow } from '../database/schema';
+import { RateLimitedError } from '../common/errors';
+import { isDeadlock, isUniqueViolation } from '../common/infrastructure-errors';
 
 /**
  * What a code is for, and so where it goes: a phone login by SMS, or an email that confirms an
@@ -25,25 +27,31 @@ export class OtpRepository {
   /** Stores a new challenge in place of any earlier one for the destination. */
   async replace(challenge: Omit<OtpChallengeRow, 'id' | 'attempts'>): Promise<string> {
     const id = randomUUID();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('otp_challenges')
-        .where('channel', '=', challenge.channel)
-        .where('destination', '=', challenge.destination)
-        .execute();
-      await trx
-        .insertInto('otp_challenges')
-        .values({ ...challenge, id, attempts: 0 })
-        .execute();
-    });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('otp_challenges')
+          .where('channel', '=', challenge.channel)
+          .where('destination', '=', challenge.destination)
+          .execute();
+        await trx
+          .insertInto('otp_challenges')
+          .values({ ...challenge, id, attempts: 0 })
+          .execute();
+      });
+    } catch (error) {
+      // Two requests replaced the code at the same instant (possible only without a cooldown).
+      if (isUniqueViolation(error) || isDeadlock(error)) throw new RateLimitedError('Another code is being sent. Try again shortly.', 1);
+      throw error;
+    }
     return id;
   }
 
   /**
-   * Counts a wrong try, unless the budget is already spent. Returns false when another request
-   * used the last try first, so concurrent guesses cannot exceed the limit.
+   * Takes one of the code's tries, before the code is compared; false when they are all taken,
+   * so concurrent guesses cannot exceed the limit.
    */
-  async recordWrongAttempt(id: string, maxAttempts: number): Promise<boolean> {
+  async claimAttempt(id: string, maxAttempts: number): Promise<boolean> {
     const result = await this.db
       .updateTable('otp_challenges')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
@@ -51,6 +59,18 @@ export class OtpRepository {
       .where('attempts', '<', maxAttempts)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Puts back a challenge that was used up by a login that then failed on our side (mesibo or the
+   * database), so the user can retry with the same code. A newer code for the destination wins.
+   */
+  async restore(challenge: OtpChallengeRow): Promise<void> {
+    try {
+      await this.db.insertInto('otp_challenges').values(challenge).execute();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
   }
 
   /** Deletes the challenge; false when it was already gone (used by a concurrent request). */

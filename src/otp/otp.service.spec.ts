@@ -39,7 +39,7 @@ class RecordingSender extends OtpSender {
 const PHONE = '18005551234';
 const OTHER_PHONE = '919876543210';
 
-// The shipped defaults (6 digits, 5 minutes, 5 tries, 30 s cooldown, 10 wrong tries an hour).
+// The shipped defaults (6 digits, 5 minutes, 5 tries, 30 s cooldown, 10 wrong tries per client and 100 per number an hour).
 const config: OtpConfig = loadOtpConfig({ OTP_SECRET: randomBytes(32).toString('hex'), OTP_MESSAGE: 'Your code is {code}' });
 
 /** A code of the same length that is certainly not `code`. */
@@ -82,22 +82,6 @@ describe('OtpService', () => {
     const error = await rejectionOf(promise);
     expect(error).toBeInstanceOf(RateLimitedError);
     return error as RateLimitedError;
-  }
-
-  /**
-   * Makes `count` wrong tries on PHONE, at most 4 per code (so no code is used up), asking for a
-   * new code past the cooldown whenever one has taken 4. Returns the code pending at the end.
-   */
-  async function spendWrongTries(count: number): Promise<string> {
-    let code = await issueCode();
-    for (let spent = 0; spent < count; spent++) {
-      if (spent > 0 && spent % 4 === 0) {
-        clock.advance(30);
-        code = await issueCode();
-      }
-      await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
-    }
-    return code;
   }
 
   describe('issue', () => {
@@ -159,7 +143,7 @@ describe('OtpService', () => {
 
       expect(await db.selectFrom('otp_challenges').selectAll().execute()).toHaveLength(1);
       await expectInvalidCode(service.verify('sms', PHONE, oldCode), 'wrong');
-      await expect(service.verify('sms', PHONE, newCode)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, newCode)).resolves.toHaveProperty('restore');
     });
 
     it('propagates a delivery failure and leaves no cooldown, so the user can ask again at once', async () => {
@@ -170,7 +154,7 @@ describe('OtpService', () => {
       expect(await db.selectFrom('otp_challenges').selectAll().execute()).toHaveLength(0);
 
       const code = await issueCode();
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
     });
   });
 
@@ -178,7 +162,7 @@ describe('OtpService', () => {
     it('accepts the right code once; a second use fails', async () => {
       const code = await issueCode();
 
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
       await expectInvalidCode(service.verify('sms', PHONE, code));
     });
 
@@ -191,7 +175,7 @@ describe('OtpService', () => {
 
       await expectInvalidCode(service.verify('sms', OTHER_PHONE, code));
       await expectInvalidCode(service.verify('email-reset', PHONE, code));
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
     });
 
     it('sends at most 5 codes to one destination per hour, whatever the cooldown allows', async () => {
@@ -232,14 +216,14 @@ describe('OtpService', () => {
       expect(message.subject).toContain(message.code);
       expect(message.text).toContain('new password');
       await expect(service.verify('email-verify', 'ada@example.com', message.code)).rejects.toBeInstanceOf(InvalidCodeError);
-      await expect(service.verify('email-reset', 'ada@example.com', message.code)).resolves.toBeUndefined();
+      await expect(service.verify('email-reset', 'ada@example.com', message.code)).resolves.toHaveProperty('restore');
     });
 
     it('still accepts the code after 299 s', async () => {
       const code = await issueCode();
       clock.advance(299);
 
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
     });
 
     it('refuses the code once 300 s have passed', async () => {
@@ -260,61 +244,118 @@ describe('OtpService', () => {
       const code = await issueCode();
       for (let i = 0; i < 4; i++) await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
 
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
     });
   });
 
-  describe('wrong-try budget per destination', () => {
-    it('locks the destination after 10 wrong tries spread over three codes: resends do not reset it', async () => {
-      const code = await spendWrongTries(10);
-      expect(sender.sent).toHaveLength(3);
+  describe('restoring a used code', () => {
+    it('puts the code back, with the tries it had, when the login it was used for failed', async () => {
+      const code = await issueCode();
+      await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
+      const redeemed = await service.verify('sms', PHONE, code);
+      await expectInvalidCode(service.verify('sms', PHONE, code), 'none_pending');
 
-      const onVerify = await expectRateLimited(service.verify('sms', PHONE, code));
-      expect(onVerify.retryAfterSeconds).toBeGreaterThan(30);
-      expect(onVerify.retryAfterSeconds).toBeLessThanOrEqual(3600);
+      await redeemed.restore();
+      const [row] = await db.selectFrom('otp_challenges').selectAll().execute();
+      expect(row.attempts).toBe(1);
+      await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
+    });
 
-      // Past the resend cooldown, so only the lock can refuse the request.
+    it('lets a newer code win over a restored one', async () => {
+      const first = await issueCode();
+      const redeemed = await service.verify('sms', PHONE, first);
       clock.advance(30);
-      const sentBefore = sender.sent.length;
-      const onIssue = await expectRateLimited(service.issue('sms', PHONE));
-      expect(onIssue.retryAfterSeconds).toBeGreaterThan(30);
-      expect(sender.sent).toHaveLength(sentBefore);
+      const second = await issueCode();
+      await redeemed.restore();
+      if (first !== second) await expectInvalidCode(service.verify('sms', PHONE, first), 'wrong');
+      await expect(service.verify('sms', PHONE, second)).resolves.toHaveProperty('restore');
+    });
+  });
+
+  describe('wrong-try budgets per client and per destination', () => {
+    const ATTACKER = 'client-a';
+    const OWNER = 'client-b';
+
+    /** Makes `count` wrong tries on PHONE from `client`, at most 4 per code, asking for a new code as needed. */
+    async function spendWrongTriesFrom(client: string, count: number): Promise<string> {
+      let code = await issueCode();
+      for (let spent = 0; spent < count; spent++) {
+        if (spent > 0 && spent % 4 === 0) {
+          clock.advance(30);
+          code = await issueCode();
+        }
+        await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code), client), 'wrong');
+      }
+      return code;
+    }
+
+    beforeEach(() => {
+      // Enough codes per hour to reach the budgets; the send limits have tests of their own.
+      const generous = { ...config, maxSendsPerWindow: 1000 };
+      service = new OtpService(new OtpRepository(db), new DatabaseCounterStore(db, clock), sender, clock, generous);
     });
 
-    it('does not lock after 9 wrong tries', async () => {
-      const code = await spendWrongTries(9);
+    it("stops a client after 10 wrong codes, while the owner, from another client, still gets in", async () => {
+      const code = await spendWrongTriesFrom(ATTACKER, 10);
 
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
+      const refused = await expectRateLimited(service.verify('sms', PHONE, code, ATTACKER));
+      expect(refused.retryAfterSeconds).toBeGreaterThan(30);
+      expect(refused.retryAfterSeconds).toBeLessThanOrEqual(3600);
+      // The refused try was not compared: the code still has its tries for the owner.
+      await expect(service.verify('sms', PHONE, code, OWNER)).resolves.toHaveProperty('restore');
     });
 
-    it('lifts the lock when the window that began with the first wrong try ends', async () => {
-      const firstFailureAt = clock.nowMs();
-      await spendWrongTries(10);
-      const elapsed = (clock.nowMs() - firstFailureAt) / 1000;
+    it('does not stop a client after 9 wrong codes', async () => {
+      const code = await spendWrongTriesFrom(ATTACKER, 9);
+      await expect(service.verify('sms', PHONE, code, ATTACKER)).resolves.toHaveProperty('restore');
+    });
 
-      clock.advance(3600 - elapsed - 1);
-      await expectRateLimited(service.issue('sms', PHONE));
+    it('doubles a client\'s wait each time it spends its budget again', async () => {
+      await spendWrongTriesFrom(ATTACKER, 10);
+      const first = await expectRateLimited(service.verify('sms', PHONE, '000000', ATTACKER));
+      clock.advance(first.retryAfterSeconds);
 
-      clock.advance(1);
+      await spendWrongTriesFrom(ATTACKER, 10);
+      const second = await expectRateLimited(service.verify('sms', PHONE, '000000', ATTACKER));
+      expect(second.retryAfterSeconds).toBeGreaterThan(3600);
+      expect(second.retryAfterSeconds).toBeLessThanOrEqual(7200);
+    });
+
+    it('stops every client once the destination has had 100 wrong codes in the window', async () => {
+      let code = await issueCode();
+      for (let spent = 0; spent < 100; spent++) {
+        if (spent > 0 && spent % 4 === 0) {
+          clock.advance(30);
+          code = await issueCode();
+        }
+        await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code), `client-${Math.floor(spent / 10)}`), 'wrong');
+      }
+      await expectRateLimited(service.verify('sms', PHONE, code, 'a-fresh-client'));
+      // Other destinations are unaffected.
+      const other = await issueCode(OTHER_PHONE);
+      await expect(service.verify('sms', OTHER_PHONE, other, 'a-fresh-client')).resolves.toHaveProperty('restore');
+    });
+
+    it('counts only wrong codes: a right one gives its unit back', async () => {
+      for (let round = 0; round < 12; round++) {
+        const code = await issueCode();
+        await expect(service.verify('sms', PHONE, code, ATTACKER)).resolves.toHaveProperty('restore');
+        clock.advance(30);
+      }
+      const code = await spendWrongTriesFrom(ATTACKER, 9);
+      await expect(service.verify('sms', PHONE, code, ATTACKER)).resolves.toHaveProperty('restore');
+    });
+
+    it('compares at most 5 of 200 concurrent guesses for one code', async () => {
       const code = await issueCode();
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
-    });
-
-    it('lifts the lock after a further 3600 s', async () => {
-      await spendWrongTries(10);
-      clock.advance(3600);
-
-      const code = await issueCode();
-      await expect(service.verify('sms', PHONE, code)).resolves.toBeUndefined();
-    });
-
-    it('leaves other destinations unaffected', async () => {
-      await spendWrongTries(10);
-
-      const code = await issueCode(OTHER_PHONE);
-      await expectInvalidCode(service.verify('sms', OTHER_PHONE, wrongCode(code)), 'wrong');
-      await expect(service.verify('sms', OTHER_PHONE, code)).resolves.toBeUndefined();
-      await expectRateLimited(service.verify('sms', PHONE, '123456'));
+      const guesses = Array.from({ length: 200 }, (_, i) => service.verify('sms', PHONE, wrongCode(code), `client-${i}`));
+      const outcomes = await Promise.allSettled(guesses);
+      const wrong = outcomes.filter((o) => o.status === 'rejected' && (o.reason as InvalidCodeError).reason === 'wrong');
+      expect(wrong).toHaveLength(5);
+      // Every other guess was refused uncompared: the code's tries were gone, then the number's budget.
+      const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason instanceof RateLimitedError || (o.reason as InvalidCodeError).reason === 'used_up'));
+      expect(refused).toHaveLength(195);
+      await expect(service.verify('sms', PHONE, code, OWNER)).rejects.toBeDefined();
     });
   });
 });

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
 import { otpConfig } from '../config';
 import { CounterStore } from '../database/counter-store';
+import { FailureBudget } from '../limits/failure-budget';
 import { generateCode, hashCode, hashesEqual } from './otp-code';
 import { composeOtpMessage } from './otp-messages';
 import { OtpChannel, OtpRepository } from './otp.repository';
@@ -15,12 +16,24 @@ export interface IssuedCode {
   resendAfterSeconds: number;
 }
 
+/** A right code, used up. `restore` puts it back when what it was for failed on our side. */
+export interface RedeemedCode {
+  restore(): Promise<void>;
+}
+
+/** Who asks, when the surface does not know (a background job, a unit test). */
+export const UNKNOWN_CLIENT = 'unknown';
+
 /**
- * One-time codes: issuing (cooldown, superseding, delivery) and checking (expiry, tries per code,
- * wrong-try budget per destination). Every rule reads the injected clock.
+ * One-time codes: issuing (cooldown, send budgets, delivery) and checking (expiry, tries per code,
+ * wrong-try budgets per destination and per client). Every budget is claimed before the work it
+ * guards: a code is sent only when the cooldown and the send budgets granted a unit, and compared
+ * only when the per-code tries and the wrong-try budgets granted one. Every rule reads the injected clock.
  */
 @Injectable()
 export class OtpService {
+  private readonly failureBudgets = new Map<OtpChannel, FailureBudget>();
+
   constructor(
     private readonly challenges: OtpRepository,
     private readonly counters: CounterStore,
@@ -30,54 +43,55 @@ export class OtpService {
   ) {}
 
   /**
-   * Sends a new code to `destination`. `requester` identifies who asks (the client IP), so one
-   * client cannot have codes sent to many destinations.
+   * Sends a new code to `destination`. `requester` identifies who asks (the client's address
+   * key), so one client cannot have codes sent to many destinations.
    */
   async issue(channel: OtpChannel, destination: string, requester?: string): Promise<IssuedCode> {
-    const now = this.clock.nowMs();
-    await this.refuseWhileLockedOut(channel, destination);
-
-    const pending = await this.challenges.findPending(channel, destination);
-    const cooldownEndsAt = pending ? Number(pending.created_at) + this.config.resendCooldownSeconds * 1000 : 0;
-    if (cooldownEndsAt > now) {
-      const wait = Math.ceil((cooldownEndsAt - now) / 1000);
-      throw new RateLimitedError(`Wait ${wait} seconds before requesting another code.`, wait);
-    }
-    const sendKeys = [{ key: `otp-sends:${channel}:${destination}`, max: this.config.maxSendsPerWindow }];
-    if (requester) sendKeys.push({ key: `otp-sends-by:${requester}`, max: this.config.maxSendsPerRequesterPerWindow });
-    for (const { key, max } of sendKeys) {
-      const sent = await this.counters.get(key);
-      if (sent.value >= max) {
-        const wait = Math.max(1, Math.ceil((sent.expiresAt - now) / 1000));
-        throw new RateLimitedError(`Too many codes were requested. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
+    const claimed: string[] = [];
+    try {
+      // The cooldown is a budget of one: of a burst of requests for one destination, one sends.
+      if (this.config.resendCooldownSeconds > 0) {
+        await this.claim(claimed, `otp-cooldown:${channel}:${destination}`, 1, this.config.resendCooldownSeconds, 'Wait before requesting another code.');
       }
+      await this.claim(claimed, `otp-sends:${channel}:${destination}`, this.config.maxSendsPerWindow, this.config.sendWindowSeconds);
+      if (requester) {
+        await this.claim(claimed, `otp-sends-by:${requester}`, this.config.maxSendsPerRequesterPerWindow, this.config.sendWindowSeconds);
+      }
+    } catch (error) {
+      await this.refundAll(claimed);
+      throw error;
     }
 
     const code = generateCode(this.config.length);
+    const now = this.clock.nowMs();
     const expiresAt = now + this.config.ttlSeconds * 1000;
-    const id = await this.challenges.replace({
-      channel,
-      destination,
-      code_hash: hashCode(this.config.secret, channel, destination, code),
-      created_at: now,
-      expires_at: expiresAt,
-    });
+    let id: string | undefined;
     try {
+      id = await this.challenges.replace({
+        channel,
+        destination,
+        code_hash: hashCode(this.config.secret, channel, destination, code),
+        created_at: now,
+        expires_at: expiresAt,
+      });
       const words = composeOtpMessage(channel, code, this.config.messageTemplate, Math.round(this.config.ttlSeconds / 60));
       await this.sender.send({ channel, to: destination, code, ...words });
     } catch (error) {
-      // Undelivered: drop it so the user can ask again at once instead of waiting out the cooldown.
-      await this.challenges.consume(id);
+      // Undelivered: drop it and give the units back, so the user can ask again at once.
+      if (id) await this.challenges.consume(id);
+      await this.refundAll(claimed);
       throw error;
     }
-    // Only delivered codes count against the send limits.
-    for (const { key } of sendKeys) await this.counters.increment(key, this.config.sendWindowSeconds);
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
   }
 
-  /** Resolves when `code` is the pending code for the destination, and uses it up; throws otherwise. */
-  async verify(channel: OtpChannel, destination: string, code: string): Promise<void> {
-    await this.refuseWhileLockedOut(channel, destination);
+  /**
+   * Uses up `code` when it is the pending code for the destination; throws otherwise. `client`
+   * (the caller's address key) has a wrong-try budget of its own against the destination, smaller
+   * than the destination's, so a stranger cannot lock the owner out.
+   */
+  async verify(channel: OtpChannel, destination: string, code: string, client: string = UNKNOWN_CLIENT): Promise<RedeemedCode> {
+    const failure = await this.failureBudget(channel).claim(destination, client);
 
     const challenge = await this.challenges.findPending(channel, destination);
     if (!challenge) throw new InvalidCodeError('none_pending');
@@ -85,28 +99,46 @@ export class OtpService {
       await this.challenges.consume(challenge.id);
       throw new InvalidCodeError('expired');
     }
-    if (challenge.attempts >= this.config.maxAttempts) throw new InvalidCodeError('used_up');
+    // One of the code's own tries, taken before comparing: concurrent guesses cannot exceed them.
+    if (!(await this.challenges.claimAttempt(challenge.id, this.config.maxAttempts))) throw new InvalidCodeError('used_up');
 
     const offered = hashCode(this.config.secret, channel, destination, code);
-    if (hashesEqual(offered, challenge.code_hash)) {
-      if (!(await this.challenges.consume(challenge.id))) throw new InvalidCodeError('used_up');
-      return;
-    }
+    if (!hashesEqual(offered, challenge.code_hash)) throw new InvalidCodeError('wrong');
 
-    const counted = await this.challenges.recordWrongAttempt(challenge.id, this.config.maxAttempts);
-    await this.counters.increment(this.failureKey(channel, destination), this.config.failureWindowSeconds);
-    throw new InvalidCodeError(counted ? 'wrong' : 'used_up');
+    // Of concurrent right guesses, only the one that deletes the code has it.
+    if (!(await this.challenges.consume(challenge.id))) throw new InvalidCodeError('used_up');
+    await failure.refund();
+    return { restore: () => this.challenges.restore(challenge) };
   }
 
-  private async refuseWhileLockedOut(channel: OtpChannel, destination: string): Promise<void> {
-    const failures = await this.counters.get(this.failureKey(channel, destination));
-    if (failures.value >= this.config.maxFailuresPerWindow) {
-      const wait = Math.max(1, Math.ceil((failures.expiresAt - this.clock.nowMs()) / 1000));
-      throw new RateLimitedError(`Too many wrong codes. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
+  private failureBudget(channel: OtpChannel): FailureBudget {
+    let budget = this.failureBudgets.get(channel);
+    if (!budget) {
+      budget = new FailureBudget(this.counters, this.clock, {
+        name: `otp-failures:${channel}`,
+        perClient: this.config.maxFailuresPerClientPerWindow,
+        perSubject: this.config.maxFailuresPerWindow,
+        windowSeconds: this.config.failureWindowSeconds,
+        maxClientWindowSeconds: this.config.maxFailureBackoffSeconds,
+        refusal: 'Too many wrong codes.',
+      });
+      this.failureBudgets.set(channel, budget);
     }
+    return budget;
   }
 
-  private failureKey(channel: OtpChannel, destination: string): string {
-    return `otp-failures:${channel}:${destination}`;
+  /** Takes one unit of a send budget and remembers it in `claimed`; RateLimitedError when none is left. */
+  private async claim(claimed: string[], key: string, max: number, windowSeconds: number, refusal?: string): Promise<void> {
+    const outcome = await this.counters.take(key, max, windowSeconds);
+    if (!outcome.granted) {
+      const wait = Math.max(1, Math.ceil((outcome.expiresAt - this.clock.nowMs()) / 1000));
+      const message = refusal ? `${refusal.replace(/\.$/, '')}: ${wait} seconds.` : `Too many codes were requested. Try again in ${Math.ceil(wait / 60)} minutes.`;
+      throw new RateLimitedError(message, wait);
+    }
+    claimed.push(key);
+  }
+
+  private async refundAll(keys: string[]): Promise<void> {
+    for (const key of keys) await this.counters.refund(key);
   }
 }

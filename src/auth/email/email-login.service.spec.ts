@@ -64,7 +64,7 @@ class RecordingMesiboTokens {
 }
 
 // Small argon2id parameters (the floor of the config) keep every hash around 10 ms.
-const passwordConfig: PasswordConfig = { memoryKib: 8192, timeCost: 1, parallelism: 1, maxFailuresPerWindow: 10, failureWindowSeconds: 900 };
+const passwordConfig: PasswordConfig = { memoryKib: 8192, timeCost: 1, parallelism: 1, maxFailuresPerWindow: 10, maxFailuresPerClientPerWindow: 10, maxFailureBackoffSeconds: 86400, failureWindowSeconds: 900 };
 
 const emailConfig: EmailConfig = { loginEnabled: true, sender: 'console', from: 'Messenger <no-reply@localhost>' };
 

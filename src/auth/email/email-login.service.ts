@@ -7,7 +7,8 @@ import { emailConfig, passwordConfig } from '../../config';
 import { CounterStore } from '../../database/counter-store';
 import { EmailAccountRow } from '../../database/schema';
 import { OtpChannel } from '../../otp/otp.repository';
-import { OtpService } from '../../otp/otp.service';
+import { OtpService, UNKNOWN_CLIENT } from '../../otp/otp.service';
+import { FailureBudget } from '../../limits/failure-budget';
 import { UsersService } from '../../users/users.service';
 import { SessionsService } from '../sessions.service';
 import { VerifiedIdentity } from '../verified-identity';
@@ -29,6 +30,7 @@ export const EMAIL_METHOD = 'email';
 @Injectable()
 export class EmailLoginService {
   private readonly logger = new Logger(EmailLoginService.name);
+  private readonly passwordFailures: FailureBudget;
 
   constructor(
     private readonly accounts: EmailAccountsRepository,
@@ -40,7 +42,16 @@ export class EmailLoginService {
     private readonly clock: Clock,
     @Inject(passwordConfig.KEY) private readonly config: ConfigType<typeof passwordConfig>,
     @Inject(emailConfig.KEY) private readonly email: ConfigType<typeof emailConfig>,
-  ) {}
+  ) {
+    this.passwordFailures = new FailureBudget(counters, clock, {
+      name: 'password-failures',
+      perClient: config.maxFailuresPerClientPerWindow,
+      perSubject: config.maxFailuresPerWindow,
+      windowSeconds: config.failureWindowSeconds,
+      maxClientWindowSeconds: config.maxFailureBackoffSeconds,
+      refusal: 'Too many wrong passwords.',
+    });
+  }
 
   async register(rawEmail: string, password: string, name?: string): Promise<void> {
     this.assertEnabled();
@@ -73,10 +84,10 @@ export class EmailLoginService {
   }
 
   /** Proves an email login; the one check behind the `local` strategy. */
-  async authenticate(rawEmail: string, password: string): Promise<VerifiedIdentity> {
+  async authenticate(rawEmail: string, password: string, client: string = UNKNOWN_CLIENT): Promise<VerifiedIdentity> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
-    const account = await this.checkPassword(email, password);
+    const account = await this.checkPassword(email, password, client);
     // Not confirmed answers exactly like a wrong password. (A pending account holds the hash of a
     // secret nobody knows, so checkPassword already refused it and counted the try; this catches
     // accounts registered before confirming set the password.)
@@ -101,7 +112,7 @@ export class EmailLoginService {
     await this.redeemEmailCode('email-reset', email, code);
     await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs(), true);
     // The owner proved the mailbox: earlier wrong guesses no longer hold the account.
-    await this.counters.reset(failureKey(email));
+    await this.passwordFailures.forgive(email);
     const user = await this.users.findByIdentity(EMAIL_METHOD, email);
     if (user) await this.sessions.endAllForUser(user.id);
   }
@@ -152,23 +163,18 @@ export class EmailLoginService {
 
   /**
    * The account, when `password` is its password; InvalidCredentialsError otherwise, the same for
-   * an unknown address (checked against a dummy hash, so it takes as long). Every wrong password
-   * counts against the address, whatever the entry point; past the budget, RateLimitedError.
+   * an unknown address (checked against a dummy hash, so it takes as long). Every check first
+   * claims a unit of the wrong-password budgets of the address and of the client (whatever the
+   * entry point), so a burst cannot try more than they allow; a right password gives it back.
    */
-  private async checkPassword(email: string, password: string): Promise<EmailAccountRow> {
-    const spent = await this.counters.get(failureKey(email));
-    if (spent.value >= this.config.maxFailuresPerWindow) {
-      const wait = Math.max(1, Math.ceil((spent.expiresAt - this.clock.nowMs()) / 1000));
-      throw new RateLimitedError(`Too many wrong passwords. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
-    }
+  private async checkPassword(email: string, password: string, client: string = UNKNOWN_CLIENT): Promise<EmailAccountRow> {
+    const attempt = await this.passwordFailures.claim(email, client);
     const account = await this.accounts.findByEmail(email);
     const matches = account ? await this.hasher.verify(account.password_hash, password) : false;
     if (!account) await this.hasher.verifyAgainstDummy(password);
-    if (!account || !matches) {
-      // Counted for unknown addresses too, so the limit itself tells nothing.
-      await this.counters.increment(failureKey(email), this.config.failureWindowSeconds);
-      throw new InvalidCredentialsError();
-    }
+    // Unknown addresses count too, so the limit itself tells nothing.
+    if (!account || !matches) throw new InvalidCredentialsError();
+    await attempt.refund();
     return account;
   }
 
@@ -210,10 +216,6 @@ export class EmailLoginService {
       if (!(error instanceof RateLimitedError)) this.logger.warn(`Could not send a ${channel} code: ${errorMessage(error)}`);
     });
   }
-}
-
-function failureKey(email: string): string {
-  return `password-failures:${email}`;
 }
 
 function isConfirmed(account: EmailAccountRow | undefined): account is EmailAccountRow {

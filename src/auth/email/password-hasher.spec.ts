@@ -5,7 +5,7 @@ import { ServiceUnavailableError } from '../../common/errors';
 import { PasswordConfig } from '../../config';
 import { PasswordHasher, WorkSlots } from './password-hasher';
 
-const config: PasswordConfig = { memoryKib: 19456, timeCost: 2, parallelism: 1, maxFailuresPerWindow: 10, failureWindowSeconds: 900 };
+const config: PasswordConfig = { memoryKib: 19456, timeCost: 2, parallelism: 1, maxFailuresPerWindow: 10, maxFailuresPerClientPerWindow: 10, maxFailureBackoffSeconds: 86400, failureWindowSeconds: 900 };
 
 const PASSWORD = 'correct horse battery staple';
 

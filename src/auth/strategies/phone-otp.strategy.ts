@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Request } from 'express';
 import { Strategy } from 'passport-custom';
+import { requestClientKey } from '../../common/client-key';
 import { InvalidRequestError } from '../../common/errors';
 import { PhoneLoginService } from '../phone-login.service';
 import { VerifiedIdentity } from '../verified-identity';
@@ -20,6 +21,6 @@ export class PhoneOtpStrategy extends PassportStrategy(Strategy, PHONE_OTP_STRAT
     if (typeof phone !== 'string' || typeof otp !== 'string') {
       throw new InvalidRequestError('phone and otp must be strings');
     }
-    return this.phoneLogin.verifyCode(phone, otp);
+    return this.phoneLogin.verifyCode(phone, otp, requestClientKey(req));
   }
 }
