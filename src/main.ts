@@ -5,7 +5,7 @@ import { configureApp } from './app.setup';
 import { errorMessage } from './common/errors';
 import { allConfigs, ConfigError } from './config';
 import { loadAppConfig } from './config/app.config';
-import { loadDotEnvFile } from './config/env';
+import { loadDotEnvFile, validateAll } from './config/env';
 import { loadMesiboConfig } from './config/mesibo.config';
 import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
 import { MesiboSimulator, randomAppToken } from './mesibo-simulator/mesibo-simulator';
@@ -13,8 +13,8 @@ import { MesiboSimulator, randomAppToken } from './mesibo-simulator/mesibo-simul
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   loadDotEnvFile();
-  // Validate every setting before anything starts, so a bad one is one clear line.
-  for (const load of allConfigs) load();
+  // Validate every setting of every namespace before anything starts: one line per problem, all at once.
+  validateAll(allConfigs);
 
   // Without an App Token, development runs against the built-in mesibo simulator.
   let mesibo: MesiboEndpointOverride | undefined;
@@ -53,9 +53,15 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(describeConfigError(error));
   } else {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
   process.exit(1);
 });
+
+/** One line per problem, each naming its variable; no stack trace. */
+function describeConfigError(error: ConfigError): string {
+  if (error.problems.length === 1) return `Invalid configuration: ${error.problems[0]}\n`;
+  return `Invalid configuration (${error.problems.length} problems):\n${error.problems.map((problem) => `  ${problem}\n`).join('')}`;
+}

@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { isProduction, readEnv, splitList } from './env';
+import { isIP } from 'node:net';
+import { booleanSetting, IsBooleanSetting, isProduction, readEnv, splitList, throwIfProblems } from './env';
 
 class AppEnv {
   @IsOptional()
@@ -35,6 +36,26 @@ class AppEnv {
   @IsOptional()
   @Matches(/^[A-Z]{2}$/, { message: 'PHONE_DEFAULT_REGION must be a two-letter region code such as US' })
   PHONE_DEFAULT_REGION?: string;
+
+  /** Swagger UI at /docs and the OpenAPI document; default: on outside production, off in production. */
+  @IsOptional()
+  @IsBooleanSetting()
+  API_DOCS?: string;
+
+  /** Lets the console senders print codes although a real App Token is set (never in production). */
+  @IsOptional()
+  @IsBooleanSetting()
+  DEV_PRINT_CODES?: string;
+
+  /**
+   * After SIGTERM, how long /health/ready answers 503 while requests are still served, so the load
+   * balancer stops sending new ones before the server stops accepting them.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SHUTDOWN_DELAY_MS: number = 0;
 }
 
 export interface AppConfig {
@@ -46,13 +67,23 @@ export interface AppConfig {
   bodyLimit: string;
   phoneDefaultRegion?: string;
   trustProxy: boolean | number | string[];
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs/openapi.json. */
+  apiDocs: boolean;
+  shutdownDelayMs: number;
 }
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const vars = readEnv(AppEnv, env);
+  const problems: string[] = [];
+  const vars = readEnv(AppEnv, env, problems);
   const production = isProduction(env);
   // Any origin by default while developing; in production only what the owner lists.
   const origins = vars.CORS_ORIGINS !== undefined ? splitList(vars.CORS_ORIGINS) : production ? [] : ['*'];
+  problems.push(...origins.filter((origin) => origin !== '*' && !isOrigin(origin)).map(corsProblem));
+  const trustProxy = parseTrustProxy(vars.TRUST_PROXY, problems);
+  if (production && booleanSetting(vars.DEV_PRINT_CODES, false)) {
+    problems.push('DEV_PRINT_CODES=true is refused in production: codes are never printed there');
+  }
+  throwIfProblems(problems);
   return {
     production,
     port: vars.PORT,
@@ -60,14 +91,54 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: origins.includes('*') ? true : origins,
     bodyLimit: vars.BODY_LIMIT,
     phoneDefaultRegion: vars.PHONE_DEFAULT_REGION,
-    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    trustProxy,
+    apiDocs: booleanSetting(vars.API_DOCS, !production),
+    shutdownDelayMs: vars.SHUTDOWN_DELAY_MS,
   };
 }
 
 export const appConfig = registerAs('app', () => loadAppConfig());
 
-function parseTrustProxy(value: string): boolean | number | string[] {
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (/^\d+$/.test(value)) return Number(value);
-  return splitList(value);
+/** An origin as browsers send it: scheme://host[:port], nothing after (no path, not even `/`). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+function corsProblem(origin: string): string {
+  return `CORS_ORIGINS has "${origin}", which is not an origin such as https://chat.example.com (scheme://host[:port], no path; separate several with commas)`;
+}
+
+/** Names proxy-addr (Express) knows for groups of addresses. */
+const NAMED_SUBNETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(value: string, problems: string[]): boolean | number | string[] {
+  const lower = value.trim().toLowerCase();
+  // Digits are a hop count here, so of the boolean spellings only the words are accepted.
+  if (['true', 'yes'].includes(lower)) return true;
+  if (['false', 'no'].includes(lower)) return false;
+  if (/^\d+$/.test(lower)) return Number(lower);
+  const entries = splitList(value);
+  const bad = entries.filter((entry) => !NAMED_SUBNETS.has(entry) && !isAddressOrSubnet(entry));
+  if (bad.length > 0 || entries.length === 0) {
+    problems.push(
+      `TRUST_PROXY has "${bad.join(', ') || value}": use true, false, a hop count, or comma-separated addresses, subnets (10.0.0.0/8) and loopback, linklocal, uniquelocal`,
+    );
+    return false;
+  }
+  return entries;
+}
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  // A prefix length, or (IPv4) a netmask such as 255.255.255.0.
+  if (/^\d+$/.test(prefix)) return Number(prefix) <= (version === 4 ? 32 : 128);
+  return version === 4 && isIP(prefix) === 4;
 }

@@ -4,10 +4,10 @@ import { readEnv } from './env';
 
 /** What the apps receive with a login: file URLs and the texts of the share/invite menu. */
 class ClientEnv {
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   APP_UPLOAD_URL: string = 'https://s3.mesibo.com/api.php';
 
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   APP_DOWNLOAD_URL: string = 'https://appimages.mesibo.com/';
 
   @IsString()

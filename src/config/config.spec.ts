@@ -22,7 +22,7 @@ function configErrorOf(load: () => unknown): ConfigError {
 describe('configuration', () => {
   describe('defaults on an empty environment', () => {
     it('app: port 3000, all interfaces, any CORS origin, not production', () => {
-      expect(loadAppConfig({})).toEqual({
+      expect(loadAppConfig({})).toMatchObject({
         production: false,
         port: 3000,
         host: '0.0.0.0',
@@ -30,6 +30,8 @@ describe('configuration', () => {
         bodyLimit: '100kb',
         phoneDefaultRegion: undefined,
         trustProxy: false,
+        apiDocs: true,
+        shutdownDelayMs: 0,
       });
     });
 
@@ -71,8 +73,14 @@ describe('configuration', () => {
       expect(loadOtpConfig({}).secret.equals(config.secret)).toBe(false);
     });
 
-    it('database: sqlite:data/backend.db, migrated at start-up', () => {
-      expect(loadDatabaseConfig({})).toMatchObject({ url: 'sqlite:data/backend.db', engine: 'sqlite', migrateOnStart: true });
+    it('database: sqlite:data/backend.db, migrated at start-up, 5 s per statement, 3 s to get a connection', () => {
+      expect(loadDatabaseConfig({})).toMatchObject({
+        url: 'sqlite:data/backend.db',
+        engine: 'sqlite',
+        migrateOnStart: true,
+        statementTimeoutMs: 5000,
+        acquireTimeoutMs: 3000,
+      });
     });
 
     it('client: the mesibo file URLs and share texts', () => {
@@ -113,7 +121,7 @@ describe('configuration', () => {
       expect(loadDatabaseConfig({ DATABASE_URL: 'mariadb://app@db:3306/backend' }).engine).toBe('mysql');
     });
 
-    it('turns off start-up migrations with DB_MIGRATE=false only', () => {
+    it('turns off start-up migrations with DB_MIGRATE=false', () => {
       expect(loadDatabaseConfig({ DB_MIGRATE: 'false' }).migrateOnStart).toBe(false);
       expect(loadDatabaseConfig({ DB_MIGRATE: 'true' }).migrateOnStart).toBe(true);
     });

@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsBooleanString, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { readEnv } from './env';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { booleanSetting, IsBooleanSetting, readEnv } from './env';
 
 class DatabaseEnv {
   @Matches(/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, {
@@ -11,7 +11,7 @@ class DatabaseEnv {
   DATABASE_URL: string = 'sqlite:data/backend.db';
 
   @IsOptional()
-  @IsBooleanString()
+  @IsBooleanSetting()
   DB_MIGRATE?: string;
 
   @Type(() => Number)
@@ -19,6 +19,20 @@ class DatabaseEnv {
   @Min(1)
   @Max(1000)
   DB_POOL_MAX: number = 10;
+
+  /** Longest one statement may run before it fails (503), so a stalled database does not hold requests. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  DB_STATEMENT_TIMEOUT_MS: number = 5000;
+
+  /** Longest a request waits for a pooled connection (SQLite: for the write lock) before it fails (503). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  DB_ACQUIRE_TIMEOUT_MS: number = 3000;
 }
 
 export type DatabaseEngine = 'sqlite' | 'postgres' | 'mysql';
@@ -30,6 +44,8 @@ export interface DatabaseConfig {
   migrateOnStart: boolean;
   /** Connections per instance (PostgreSQL and MySQL/MariaDB; SQLite has one). */
   poolMax: number;
+  statementTimeoutMs: number;
+  acquireTimeoutMs: number;
 }
 
 export function databaseEngineOf(url: string): DatabaseEngine {
@@ -43,8 +59,10 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
   return {
     url: vars.DATABASE_URL,
     engine: databaseEngineOf(vars.DATABASE_URL),
-    migrateOnStart: vars.DB_MIGRATE !== 'false',
+    migrateOnStart: booleanSetting(vars.DB_MIGRATE, true),
     poolMax: vars.DB_POOL_MAX,
+    statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+    acquireTimeoutMs: vars.DB_ACQUIRE_TIMEOUT_MS,
   };
 }
 

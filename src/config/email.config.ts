@@ -1,11 +1,11 @@
 import { registerAs } from '@nestjs/config';
-import { IsBooleanString, IsEmail, IsIn, IsOptional, Matches } from 'class-validator';
-import { ConfigError, isProduction, readEnv } from './env';
+import { IsEmail, IsIn, IsOptional, Matches } from 'class-validator';
+import { booleanSetting, codePrintingAllowed, IsBooleanSetting, isProduction, readEnv, throwIfProblems } from './env';
 
 class EmailEnv {
   /** Email + password login (register, verify, log in, reset). */
   @IsOptional()
-  @IsBooleanString()
+  @IsBooleanSetting()
   EMAIL_LOGIN?: string;
 
   @IsIn(['console', 'smtp'])
@@ -30,16 +30,24 @@ export interface EmailConfig {
 }
 
 export function loadEmailConfig(env: NodeJS.ProcessEnv = process.env): EmailConfig {
-  const vars = readEnv(EmailEnv, env);
-  const loginEnabled = vars.EMAIL_LOGIN !== 'false';
+  const problems: string[] = [];
+  const vars = readEnv(EmailEnv, env, problems);
+  const loginEnabled = booleanSetting(vars.EMAIL_LOGIN, true);
   if (vars.EMAIL_SENDER === 'smtp' && vars.SMTP_URL === undefined) {
-    throw new ConfigError('Invalid configuration: SMTP_URL must be set when EMAIL_SENDER=smtp');
+    problems.push('SMTP_URL must be set when EMAIL_SENDER=smtp');
   }
-  if (loginEnabled && isProduction(env) && vars.EMAIL_SENDER === 'console') {
-    throw new ConfigError(
-      'Invalid configuration: EMAIL_SENDER=console only prints codes to the log and is refused in production; set EMAIL_SENDER=smtp and SMTP_URL, or EMAIL_LOGIN=false',
-    );
+  if (loginEnabled && vars.EMAIL_SENDER === 'console') {
+    if (isProduction(env)) {
+      problems.push(
+        'EMAIL_SENDER=console only prints codes to the log and is refused in production; set EMAIL_SENDER=smtp and SMTP_URL, or EMAIL_LOGIN=false',
+      );
+    } else if (!codePrintingAllowed(env)) {
+      problems.push(
+        'EMAIL_SENDER=console prints codes to the log, and MESIBO_APP_TOKEN is a real App Token: set EMAIL_SENDER=smtp (or EMAIL_LOGIN=false), or DEV_PRINT_CODES=true if this is a development machine',
+      );
+    }
   }
+  throwIfProblems(problems);
   return { loginEnabled, sender: vars.EMAIL_SENDER as EmailSenderKind, smtpUrl: vars.SMTP_URL, from: vars.EMAIL_FROM };
 }
 

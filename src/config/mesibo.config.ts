@@ -1,10 +1,13 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
-import { ConfigError, isProduction, readEnv } from './env';
+import { isProduction, readEnv, throwIfProblems } from './env';
 
 class MesiboEnv {
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'MESIBO_API_URL must be an http(s) URL such as https://api.mesibo.com/backend/' },
+  )
   MESIBO_API_URL: string = 'https://api.mesibo.com/backend/';
 
   @IsOptional()
@@ -45,12 +48,12 @@ export interface MesiboConfig {
 }
 
 export function loadMesiboConfig(env: NodeJS.ProcessEnv = process.env): MesiboConfig {
-  const vars = readEnv(MesiboEnv, env);
+  const problems: string[] = [];
+  const vars = readEnv(MesiboEnv, env, problems);
   if (vars.MESIBO_APP_TOKEN === undefined && isProduction(env)) {
-    throw new ConfigError(
-      'Invalid configuration: MESIBO_APP_TOKEN must be set in production (the App Token from the mesibo console)',
-    );
+    problems.push('MESIBO_APP_TOKEN must be set in production (the App Token from the mesibo console)');
   }
+  throwIfProblems(problems);
   return {
     apiUrl: vars.MESIBO_API_URL,
     appToken: vars.MESIBO_APP_TOKEN,

@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, isProduction, readEnv } from './env';
+import { codePrintingAllowed, isProduction, readEnv, throwIfProblems } from './env';
 
 class OtpEnv {
   /** Key of the HMAC under which codes are stored; required in production. */
@@ -77,7 +77,7 @@ class OtpEnv {
   OTP_SENDER: string = 'console';
 
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   OTP_WEBHOOK_URL?: string;
 
   /** Sent as the Authorization header of webhook calls, if set. */
@@ -118,22 +118,27 @@ export interface OtpConfig {
 }
 
 export function loadOtpConfig(env: NodeJS.ProcessEnv = process.env): OtpConfig {
-  const vars = readEnv(OtpEnv, env);
+  // Every problem is collected, then reported together.
+  const problems: string[] = [];
+  const vars = readEnv(OtpEnv, env, problems);
   const production = isProduction(env);
   if (production && vars.OTP_SECRET === undefined) {
-    throw new ConfigError('Invalid configuration: OTP_SECRET must be set in production (32 or more characters)');
+    problems.push('OTP_SECRET must be set in production (32 or more characters)');
   }
   if (production && vars.OTP_SENDER === 'console') {
-    throw new ConfigError(
-      'Invalid configuration: OTP_SENDER=console only prints codes to the log and is refused in production; set OTP_SENDER=webhook',
+    problems.push('OTP_SENDER=console only prints codes to the log and is refused in production; set OTP_SENDER=webhook');
+  } else if (vars.OTP_SENDER === 'console' && !codePrintingAllowed(env)) {
+    problems.push(
+      'OTP_SENDER=console prints codes to the log, and MESIBO_APP_TOKEN is a real App Token: set OTP_SENDER=webhook, or DEV_PRINT_CODES=true if this is a development machine',
     );
   }
   if (vars.OTP_SENDER === 'webhook' && vars.OTP_WEBHOOK_URL === undefined) {
-    throw new ConfigError('Invalid configuration: OTP_WEBHOOK_URL must be set when OTP_SENDER=webhook');
+    problems.push('OTP_WEBHOOK_URL must be set when OTP_SENDER=webhook');
   }
-  if (!vars.OTP_MESSAGE.includes('{code}')) {
-    throw new ConfigError('Invalid configuration: OTP_MESSAGE must contain {code}');
+  if (typeof vars.OTP_MESSAGE === 'string' && !vars.OTP_MESSAGE.includes('{code}')) {
+    problems.push('OTP_MESSAGE must contain {code}');
   }
+  throwIfProblems(problems);
   return {
     secret: vars.OTP_SECRET !== undefined ? Buffer.from(vars.OTP_SECRET, 'utf8') : randomBytes(32),
     ephemeralSecret: vars.OTP_SECRET === undefined,
