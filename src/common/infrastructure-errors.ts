@@ -3,9 +3,11 @@ import { DomainError, ServiceUnavailableError } from './errors';
 /** Error codes meaning "the database cannot be reached right now", as the three drivers report them. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const MYSQL_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT']);
-// PostgreSQL SQLSTATEs: class 08 (connection exception) and 57P01-57P03 (server shutting down or starting).
-const POSTGRES_STATE = /^(08...|57P0[123])$/;
-const MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection is in closed state|pool is closed/i;
+// PostgreSQL SQLSTATEs: class 08 (connection exception), 57014 (statement timeout) and 57P01-57P03
+// (server shutting down or starting).
+const POSTGRES_STATE = /^(08...|57014|57P0[123])$/;
+const MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|connection is in closed state|pool is closed|query read timeout|connection error and is not queryable/i;
 
 /**
  * Whether an error thrown by a query means the database is unreachable (and a retry may work),

@@ -2,8 +2,8 @@ import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } f
 import { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
 import { Clock } from '../common/clock';
-import { databaseConfig, redisConfig } from '../config';
-import { DB, Db, migrateToLatest, openDatabase } from './connection';
+import { ConfigError, databaseConfig, redisConfig } from '../config';
+import { DB, Db, migrateToLatest, openDatabase, pendingMigrations } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
 import { RedisCounterStore } from './redis-counter-store';
 
@@ -13,7 +13,12 @@ import { RedisCounterStore } from './redis-counter-store';
     {
       provide: DB,
       inject: [databaseConfig.KEY],
-      useFactory: (config: ConfigType<typeof databaseConfig>): Db => openDatabase(config.url, { poolMax: config.poolMax }),
+      useFactory: (config: ConfigType<typeof databaseConfig>): Db =>
+        openDatabase(config.url, {
+          poolMax: config.poolMax,
+          statementTimeoutMs: config.statementTimeoutMs,
+          acquireTimeoutMs: config.acquireTimeoutMs,
+        }),
     },
     {
       // Shared short-lived state: in Redis when REDIS_URL is set, else in the database.
@@ -37,13 +42,31 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (!this.config.migrateOnStart) return;
-    const applied = await migrateToLatest(this.db);
-    if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
+    if (!this.config.migrateOnStart) return this.refuseOutdatedSchema();
+    // Migrations may run longer than any request: on a server, they get a connection of their own
+    // without the statement timeout. (SQLite has a single connection, and no statement timeout.)
+    const migrationDb =
+      this.config.engine === 'sqlite' ? this.db : openDatabase(this.config.url, { poolMax: 1, acquireTimeoutMs: this.config.acquireTimeoutMs });
+    try {
+      const applied = await migrateToLatest(migrationDb);
+      if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
+    } finally {
+      if (migrationDb !== this.db) await migrationDb.destroy();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.counters instanceof RedisCounterStore) await this.counters.close();
     await this.db.destroy();
+  }
+
+  /** With DB_MIGRATE=false, a schema older than this build would fail requests: refuse to start. */
+  private async refuseOutdatedSchema(): Promise<void> {
+    const pending = await pendingMigrations(this.db);
+    if (pending.length === 0) return;
+    throw new ConfigError(
+      `DB_MIGRATE=false, but the database lacks ${pending.length} migration(s) of this build: ${pending.join(', ')}; ` +
+        'apply them with `npm run migrate` (or `node dist/database/migrate.js`), or start with DB_MIGRATE=true',
+    );
   }
 }

@@ -1,10 +1,15 @@
 /* Applies pending migrations and exits: `npm run migrate`. */
-import { loadDatabaseConfig } from '../config/database.config';
-import { migrateToLatest, openDatabase } from './connection';
 import { errorMessage } from '../common/errors';
+import { loadDatabaseConfig } from '../config/database.config';
+import { loadDotEnvFile } from '../config/env';
+import { migrateToLatest, openDatabase } from './connection';
 
 async function main(): Promise<void> {
-  const db = openDatabase(loadDatabaseConfig().url, { poolMax: 1 });
+  // The same settings as the service: the environment, then `.env`.
+  loadDotEnvFile();
+  const config = loadDatabaseConfig();
+  // No statement timeout: a migration may rewrite a large table.
+  const db = openDatabase(config.url, { poolMax: 1, acquireTimeoutMs: config.acquireTimeoutMs });
   try {
     const applied = await migrateToLatest(db);
     process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply.\n');
