@@ -2,7 +2,9 @@ import { loadOtpConfig } from '../config/otp.config';
 import { rejectionOf } from '../../test/support/rejection';
 import { randomBytes } from 'node:crypto';
 import { FakeClock as TestClock } from '../../test/support/fake-clock';
-import { InvalidCodeError, RateLimitedError } from '../common/errors';
+import { InvalidCodeError, PhoneNotAllowedError, RateLimitedError } from '../common/errors';
+import { loadSmsPolicyConfig } from '../config/sms-policy.config';
+import { SmsSendPolicy } from './sms-send-policy';
 import { OtpConfig } from '../config';
 import { Db, migrateToLatest, openDatabase } from '../database/connection';
 import { DatabaseCounterStore } from '../database/counter-store';
@@ -245,6 +247,34 @@ describe('OtpService', () => {
       for (let i = 0; i < 4; i++) await expectInvalidCode(service.verify('sms', PHONE, wrongCode(code)), 'wrong');
 
       await expect(service.verify('sms', PHONE, code)).resolves.toHaveProperty('restore');
+    });
+  });
+
+  describe('with the SMS send policy', () => {
+    const PREMIUM = '19005551234';
+
+    beforeEach(() => {
+      const counters = new DatabaseCounterStore(db, clock);
+      const policy = new SmsSendPolicy(counters, clock, loadSmsPolicyConfig({ SMS_MAX_PER_HOUR: '2' }));
+      service = new OtpService(new OtpRepository(db), counters, sender, clock, config, policy);
+    });
+
+    it('sends no code to a number the policy refuses, and leaves the number\'s own budgets untouched', async () => {
+      await expect(service.issue('sms', PREMIUM, '203.0.113.7')).rejects.toBeInstanceOf(PhoneNotAllowedError);
+      expect(sender.sent).toHaveLength(0);
+      // The refused request took no cooldown or send unit.
+      expect(await db.selectFrom('counters').select(['key', 'value']).where('value', '>', 0).execute()).toEqual([]);
+    });
+
+    it('stops at the global SMS budget, and gives its unit back when a send fails', async () => {
+      sender.failNextWith(new Error('gateway down'));
+      await expect(service.issue('sms', PHONE)).rejects.toThrow('gateway down');
+      await service.issue('sms', PHONE);
+      await service.issue('sms', OTHER_PHONE);
+      await expectRateLimited(service.issue('sms', '14155550101'));
+      expect(sender.sent.map((m) => m.to)).toEqual([PHONE, OTHER_PHONE]);
+      // Email codes are not SMS.
+      await service.issue('email-verify', 'ada@example.com');
     });
   });
 

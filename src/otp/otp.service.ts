@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
@@ -9,6 +9,7 @@ import { generateCode, hashCode, hashesEqual } from './otp-code';
 import { composeOtpMessage } from './otp-messages';
 import { OtpChannel, OtpRepository } from './otp.repository';
 import { OtpSender } from './senders/otp-sender';
+import { SmsSendPolicy } from './sms-send-policy';
 
 export interface IssuedCode {
   expiresAt: Date;
@@ -40,6 +41,7 @@ export class OtpService {
     private readonly sender: OtpSender,
     private readonly clock: Clock,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
+    @Optional() private readonly smsPolicy?: SmsSendPolicy,
   ) {}
 
   /**
@@ -57,6 +59,8 @@ export class OtpService {
       if (requester) {
         await this.claim(claimed, `otp-sends-by:${requester}`, this.config.maxSendsPerRequesterPerWindow, this.config.sendWindowSeconds);
       }
+      // Last, as its budgets are global: number types, countries, and SMS per hour overall and per country.
+      if (channel === 'sms') await this.smsPolicy?.admit(destination);
     } catch (error) {
       await this.refundAll(claimed);
       throw error;
@@ -80,6 +84,7 @@ export class OtpService {
       // Undelivered: drop it and give the units back, so the user can ask again at once.
       if (id) await this.challenges.consume(id);
       await this.refundAll(claimed);
+      if (channel === 'sms') await this.smsPolicy?.release(destination);
       throw error;
     }
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
