@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { openDatabase } from '../src/database/connection';
 import { MesiboSimulator } from '../src/mesibo-simulator/mesibo-simulator';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { SmsGateway } from './support/sms-gateway';
@@ -37,6 +38,8 @@ describe('two instances of the service', () => {
       OTP_MAX_SENDS_PER_IP_PER_WINDOW: String(SENDS_PER_IP),
       // As behind a load balancer on this host: the client IP comes from X-Forwarded-For.
       TRUST_PROXY: 'loopback',
+      // The per-client request throttle has tests of its own; here the code budgets are under test.
+      THROTTLE_LIMIT: '1000000',
     };
     // One after the other: the first applies the migrations (starting both at once is covered by the migration lock).
     a = await startAppProcess(env);
@@ -95,6 +98,64 @@ describe('two instances of the service', () => {
     // Another client is not held back.
     expect((await otp(b, '14155550297')).status).toBe(202);
   });
+
+  it('compares at most 5 of 200 concurrent wrong codes sent to both instances by 200 clients', async () => {
+    const phone = '14155550104';
+    expect((await otp(a, phone)).status).toBe(202);
+    const code = gateway.lastCodeFor(phone);
+    const guesses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).url)
+          .post('/v1/auth/otp/verify')
+          .set('X-Forwarded-For', `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`)
+          .send({ phone, appid: APPID, otp: `${code.slice(0, -1)}${(Number(code.at(-1)) + 1 + (i % 9)) % 10}` }),
+      ),
+    );
+    expect(guesses.filter((res) => res.status >= 500)).toEqual([]);
+    expect(guesses.every((res) => res.status === 401 || res.status === 429)).toBe(true);
+    // Five of the code's tries compared; then even the right code is refused, on either instance.
+    const db = openDatabase(database.url, { poolMax: 1 });
+    try {
+      const pending = await db.selectFrom('otp_challenges').select('attempts').where('destination', '=', phone).executeTakeFirstOrThrow();
+      expect(Number(pending.attempts)).toBe(5);
+    } finally {
+      await db.destroy();
+    }
+    const right = await verify(b, phone, code);
+    expect([401, 429]).toContain(right.status);
+    expect(mesibo.users.has(phone)).toBe(false);
+  }, 60_000);
+
+  it('sends exactly one SMS for 200 concurrent requests for one number through both instances', async () => {
+    const phone = '14155550105';
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).url)
+          .post('/v1/auth/otp')
+          .set('X-Forwarded-For', `198.19.${Math.floor(i / 250)}.${(i % 250) + 1}`)
+          .send({ phone, appid: APPID }),
+      ),
+    );
+    expect(responses.filter((res) => res.status === 202)).toHaveLength(1);
+    expect(responses.filter((res) => res.status === 429)).toHaveLength(199);
+    expect(gateway.messages.filter((m) => m.to === phone)).toHaveLength(1);
+  }, 60_000);
+
+  it('has at most the per-client number of codes sent for a burst of 200 from one client through both instances', async () => {
+    const client = '203.0.113.10';
+    const before = gateway.messages.length;
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).url)
+          .post('/v1/auth/otp')
+          .set('X-Forwarded-For', client)
+          .send({ phone: `1415555${String(3000 + i)}`, appid: APPID }),
+      ),
+    );
+    expect(responses.filter((res) => res.status === 202)).toHaveLength(SENDS_PER_IP);
+    expect(responses.filter((res) => res.status === 429)).toHaveLength(200 - SENDS_PER_IP);
+    expect(gateway.messages.length - before).toBe(SENDS_PER_IP);
+  }, 60_000);
 
   it('finishes a request in flight when stopped with SIGTERM, then exits cleanly', async () => {
     const phone = '14155550103';
