@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import request from 'supertest';
 import { migrationProvider } from '../src/database/migrations';
-import { startTestApp, TestApp } from './support/test-app';
+import { MesiboSimulator } from '../src/mesibo-simulator/mesibo-simulator';
+import { AppProcess, startAppProcess } from './support/app-process';
+import { APP_TOKEN, startTestApp, TestApp } from './support/test-app';
+import { createTestDatabase, TestDatabase } from './support/test-database';
 
 describe('health checks (/health)', () => {
   let t: TestApp;
@@ -52,9 +55,20 @@ describe('health checks (/health)', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ok');
     expect(res.body.error).toEqual({});
-    expect(res.body.info.mesibo).toEqual({ status: 'down' });
+    expect(res.body.info.mesibo).toEqual({ status: 'down', message: 'unreachable' });
     expect(res.body.details).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' }, mesibo: { status: 'down' } });
-    expect(t.logs.lines.some((line) => /mesibo API at .* is unreachable/.test(line))).toBe(true);
+    expect(t.logs.lines.some((line) => /mesibo API is unreachable/.test(line))).toBe(true);
+  });
+
+  it('ready: asks mesibo with the App Token, harmlessly, and reuses the answer for a while', async () => {
+    const asks = () => t.mesibo.requests.filter((request) => request.op === 'useradd' && request.body.user === undefined).length;
+    for (let i = 0; i < 3; i++) expect((await api().get('/health/ready')).status).toBe(200);
+    expect(asks()).toBe(1);
+    expect(t.mesibo.users.size).toBe(0);
+
+    t.clock.advance(30);
+    expect((await api().get('/health/ready')).status).toBe(200);
+    expect(asks()).toBe(2);
   });
 
   it('ready: 503 naming the migrations check when a migration is not applied', async () => {
@@ -103,10 +117,84 @@ describe('health checks (/health)', () => {
     expect((await api().get('/health/live')).status).toBe(200);
   });
 
+  it('ready: 503 naming mesibo when it refuses the App Token (every login would fail BADAPP)', async () => {
+    await t.close();
+    t = await startTestApp({ MESIBO_APP_TOKEN: 'not-the-app-token-of-this-app' });
+
+    const res = await api().get('/health/ready');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      status: 'error',
+      info: { database: { status: 'up' }, migrations: { status: 'up', applied: expect.any(Number) } },
+      error: { mesibo: { status: 'down', message: 'app token refused' } },
+      details: {
+        database: { status: 'up' },
+        migrations: { status: 'up', applied: expect.any(Number) },
+        mesibo: { status: 'down', message: 'app token refused' },
+      },
+    });
+    expect(t.logs.lines.some((line) => line.includes('mesibo refuses the App Token'))).toBe(true);
+    expect(t.logs.lines.join('\n')).not.toContain('not-the-app-token-of-this-app');
+    // The op API says the same to the apps.
+    const legacy = await api().post('/').send({ op: 'login', phone: '18005551234', appid: 'com.mesibo.firstapp', otp: '123456' });
+    expect(legacy.body.result).toBe('FAIL');
+  });
+
   it('is listed in the OpenAPI document under the health tag', async () => {
     const doc = await api().get('/docs/openapi.json');
     expect(doc.body.paths['/health/live'].get.tags).toEqual(['health']);
     expect(doc.body.paths['/health/ready'].get.tags).toEqual(['health']);
     expect(Object.keys(doc.body.paths['/health/ready'].get.responses)).toEqual(expect.arrayContaining(['200', '503']));
   });
+});
+
+describe('readiness while shutting down (SIGTERM to the service process)', () => {
+  let database: TestDatabase;
+  let mesibo: MesiboSimulator;
+  let service: AppProcess | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await mesibo.stop();
+    await database.drop();
+  });
+
+  it('answers 503 "shutting down" for SHUTDOWN_DELAY_MS while still serving, then exits 0', async () => {
+    service = await startAppProcess({
+      DATABASE_URL: database.url,
+      MESIBO_API_URL: mesibo.url,
+      MESIBO_APP_TOKEN: APP_TOKEN,
+      OTP_SECRET: 'shutdown-spec-otp-secret-long-enough-0123',
+      SHUTDOWN_DELAY_MS: '4000',
+      // Settings left in process.env by the test apps above must not leak into this process.
+      OTP_SENDER: 'console',
+      OTP_WEBHOOK_URL: '',
+      REDIS_URL: '',
+    });
+    expect((await request(service.url).get('/health/ready')).status).toBe(200);
+
+    const exited = service.stop();
+    let ready: request.Response | undefined;
+    for (let i = 0; i < 50 && ready?.status !== 503; i++) {
+      ready = await request(service.url).get('/health/ready');
+      if (ready.status !== 503) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ready?.status).toBe(503);
+    expect(ready?.body).toEqual({
+      status: 'error',
+      info: {},
+      error: { shutdown: { status: 'down', message: 'shutting down' } },
+      details: { shutdown: { status: 'down', message: 'shutting down' } },
+    });
+    // Everything else is still served meanwhile.
+    expect((await request(service.url).get('/health/live')).status).toBe(200);
+    expect((await request(service.url).post('/v1/auth/otp').send({ phone: '18005551234', appid: 'com.mesibo.firstapp' })).status).toBe(202);
+
+    expect(await exited).toBe(0);
+    expect(service.output()).toContain('Readiness is off');
+  }, 60_000);
 });

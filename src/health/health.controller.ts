@@ -3,7 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Response } from 'express';
 import { DatabaseHealthIndicator } from './database.health';
-import { MesiboReachabilityIndicator } from './mesibo.health';
+import { MesiboHealthIndicator } from './mesibo.health';
+import { ReadinessDrain } from './readiness-drain';
 
 /**
  * Probes for orchestrators and load balancers, in terminus' format (`status`, `info`, `error`,
@@ -15,7 +16,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
-    private readonly mesibo: MesiboReachabilityIndicator,
+    private readonly mesibo: MesiboHealthIndicator,
+    private readonly drain: ReadinessDrain,
   ) {}
 
   /** Liveness: the process serves HTTP. Checks nothing else, so a dependency outage never restarts it. */
@@ -26,12 +28,18 @@ export class HealthController {
   }
 
   /**
-   * Readiness: 200 when the database answers and has every migration, else 503 naming the failed
-   * check (also 503 while shutting down). mesibo's reachability is reported but does not count.
+   * Readiness: 200 when the database answers and has every migration and mesibo does not refuse
+   * the App Token; else 503 naming the failed check. 503 `shutdown` once shutting down. mesibo
+   * being unreachable is reported but does not count.
    */
   @Get('ready')
   @HealthCheck()
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    if (this.drain.draining) {
+      res.status(503);
+      const shutdown = { shutdown: { status: 'down' as const, message: 'shutting down' } };
+      return { status: 'error', info: {}, error: shutdown, details: shutdown };
+    }
     const [gating, mesibo] = await Promise.all([
       this.health
         .check([() => this.database.ping(), () => this.database.migrations()])
@@ -44,9 +52,13 @@ export class HealthController {
         }),
       this.mesibo.check(),
     ]);
+    // A refused App Token fails every login: take this instance out, like a database outage.
+    const refused = mesibo.mesibo.status === 'down' && mesibo.mesibo.message === 'app token refused';
+    if (refused) res.status(503);
     return {
-      ...gating,
-      info: { ...gating.info, ...mesibo },
+      status: refused ? 'error' : gating.status,
+      info: { ...gating.info, ...(refused ? {} : mesibo) },
+      error: { ...gating.error, ...(refused ? mesibo : {}) },
       details: { ...gating.details, ...mesibo },
     };
   }

@@ -1,82 +1,69 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { connect } from 'node:net';
-import { errorMessage } from '../common/errors';
-import { MESIBO_SETTINGS, MesiboSettings } from '../mesibo/mesibo.settings';
-import { HEALTH_PROBE_TIMEOUT_MS } from './with-timeout';
+import { Clock } from '../common/clock';
+import { AppTokenStatus, MesiboTokenService } from '../mesibo/mesibo-token.service';
+import { ProbeTimeoutError, withTimeout } from './with-timeout';
 
-export interface TcpTarget {
-  host: string;
-  port: number;
-}
+/** How long an answer of mesibo is reused: load balancers poll readiness every few seconds. */
+export const MESIBO_CHECK_CACHE_MS = { accepted: 30_000, refused: 10_000, unreachable: 5_000 } as const;
 
-/** Host and port of an http(s) URL, with the scheme's default port. */
-export function tcpTargetOf(url: string): TcpTarget {
-  const parsed = new URL(url);
-  const port = parsed.port !== '' ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
-  // URL keeps IPv6 literals in brackets; net.connect wants them bare.
-  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
-}
-
-/** Resolves whether a TCP connection to `target` opens within `timeoutMs`; never rejects. */
-export function canConnect(target: TcpTarget, timeoutMs: number): Promise<{ reachable: true } | { reachable: false; reason: string }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => finish({ reachable: false, reason: `no connection within ${timeoutMs} ms` }), timeoutMs);
-    socket.once('connect', () => finish({ reachable: true }));
-    socket.once('error', (error) => finish({ reachable: false, reason: errorMessage(error) }));
-
-    function finish(outcome: { reachable: true } | { reachable: false; reason: string }): void {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      resolve(outcome);
-    }
-  });
-}
+const REASONS: Record<Exclude<AppTokenStatus, 'accepted'>, string> = {
+  refused: 'app token refused',
+  unreachable: 'unreachable',
+};
 
 /**
- * Whether the mesibo backend API accepts TCP connections: reported, never a reason to be unready
- * (mesibo being down must not take every instance out of the load balancer). It knows only the
- * API's host and port, not the App Token, and does not speak HTTP to mesibo.
+ * Whether mesibo answers and accepts our App Token, asked through MesiboTokenService with a call
+ * that changes nothing. One call at a time, and its answer is reused for a while, so readiness
+ * probes cannot hammer mesibo. The caller decides what counts: a refused token fails every login
+ * (readiness fails), an unreachable mesibo is reported only (it must not empty the load balancer).
  */
 @Injectable()
-export class MesiboReachabilityIndicator {
+export class MesiboHealthIndicator {
   private readonly logger = new Logger('HealthCheck');
-  private readonly target: TcpTarget;
-  /** One probe at a time, shared by concurrent requests, so the endpoint cannot fan out connections. */
-  private inFlight?: Promise<boolean>;
-  private lastReachable?: boolean;
+  private inFlight?: Promise<AppTokenStatus>;
+  private cached?: { status: AppTokenStatus; until: number };
+  private lastStatus?: AppTokenStatus;
 
   constructor(
-    @Inject(MESIBO_SETTINGS) settings: MesiboSettings,
+    private readonly mesibo: MesiboTokenService,
+    private readonly clock: Clock,
     private readonly indicators: HealthIndicatorService,
-  ) {
-    // Only the URL's host and port are kept; the App Token is none of this class's business.
-    this.target = tcpTargetOf(settings.apiUrl);
-  }
+  ) {}
 
-  /** Always a result, `up` or `down`; the caller decides that `down` does not fail the check. */
+  /** Always a result: `up`, or `down` with the reason. */
   async check(key = 'mesibo') {
+    const status = await this.status();
     const indicator = this.indicators.check(key);
-    this.inFlight ??= this.probe().finally(() => (this.inFlight = undefined));
-    return (await this.inFlight) ? indicator.up() : indicator.down();
+    return status === 'accepted' ? indicator.up() : indicator.down({ message: REASONS[status] });
   }
 
-  private async probe(): Promise<boolean> {
-    const target = this.target;
-    const outcome = await canConnect(target, HEALTH_PROBE_TIMEOUT_MS);
-    // Log changes only: a load balancer polls this every few seconds.
-    if (outcome.reachable !== this.lastReachable) {
-      const where = `${target.host}:${target.port}`;
-      if (outcome.reachable) {
-        if (this.lastReachable === false) this.logger.log(`mesibo API at ${where} is reachable again`);
-      } else {
-        this.logger.warn(`mesibo API at ${where} is unreachable: ${outcome.reason}`);
-      }
-      this.lastReachable = outcome.reachable;
+  /** The App Token status, from the cache or from one shared call. */
+  async status(): Promise<AppTokenStatus> {
+    if (this.cached && this.clock.nowMs() < this.cached.until) return this.cached.status;
+    this.inFlight ??= this.ask().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async ask(): Promise<AppTokenStatus> {
+    let status: AppTokenStatus;
+    try {
+      status = await withTimeout(this.mesibo.checkAppToken());
+    } catch (error) {
+      if (!(error instanceof ProbeTimeoutError)) throw error;
+      status = 'unreachable';
     }
-    return outcome.reachable;
+    this.cached = { status, until: this.clock.nowMs() + MESIBO_CHECK_CACHE_MS[status] };
+    this.logChange(status);
+    return status;
+  }
+
+  /** Changes only: a load balancer polls this every few seconds. */
+  private logChange(status: AppTokenStatus): void {
+    if (status === this.lastStatus) return;
+    if (status === 'refused') this.logger.error('mesibo refuses the App Token: every login fails until MESIBO_APP_TOKEN is fixed');
+    else if (status === 'unreachable') this.logger.warn('mesibo API is unreachable');
+    else if (this.lastStatus !== undefined) this.logger.log('mesibo API accepts the App Token again');
+    this.lastStatus = status;
   }
 }

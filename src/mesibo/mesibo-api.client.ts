@@ -17,6 +17,14 @@ export interface MesiboReply {
   [field: string]: unknown;
 }
 
+/** Per-call adjustments: the health probe asks once, and logs state changes itself. */
+export interface MesiboCallOptions {
+  /** Overrides the configured number of retries. */
+  retries?: number;
+  /** Log nothing about this call (its caller reports the outcome). */
+  quiet?: boolean;
+}
+
 /** Error values with which mesibo says our App Token is wrong, expired or disabled. */
 const APP_TOKEN_ERRORS = new Set(['AUTHFAIL', 'INVALIDTOKEN', 'TOKENBREACH']);
 
@@ -35,16 +43,17 @@ export class MesiboApiClient {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((done) => setTimeout(done, ms)),
   ) {}
 
-  async call(op: string, payload: Record<string, unknown>): Promise<MesiboReply> {
+  async call(op: string, payload: Record<string, unknown>, options: MesiboCallOptions = {}): Promise<MesiboReply> {
     const body = JSON.stringify({ ...payload, op, token: this.endpoint.appToken });
+    const logger = options.quiet ? undefined : this.logger;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(op, body);
-      if (outcome.kind === 'reply') return this.interpret(op, outcome.reply);
-      if (attempt >= this.endpoint.retries) {
-        this.logger.error(`mesibo ${op} failed after ${attempt + 1} attempts: ${outcome.reason}`);
+      if (outcome.kind === 'reply') return this.interpret(op, outcome.reply, logger);
+      if (attempt >= (options.retries ?? this.endpoint.retries)) {
+        logger?.error(`mesibo ${op} failed after ${attempt + 1} attempts: ${outcome.reason}`);
         throw new MesiboUnavailableError();
       }
-      this.logger.warn(`mesibo ${op} attempt ${attempt + 1} failed (${outcome.reason}); retrying`);
+      logger?.warn(`mesibo ${op} attempt ${attempt + 1} failed (${outcome.reason}); retrying`);
       await this.sleep(100 * 2 ** attempt + Math.floor(Math.random() * 50));
     }
   }
@@ -82,14 +91,14 @@ export class MesiboApiClient {
     }
   }
 
-  private interpret(op: string, reply: MesiboReply): MesiboReply {
+  private interpret(op: string, reply: MesiboReply, logger: Logger | undefined): MesiboReply {
     if (reply.result === true) return reply;
     if (reply.error !== undefined && APP_TOKEN_ERRORS.has(reply.error)) {
-      this.logger.error(`mesibo refused the App Token (${reply.error}); check MESIBO_APP_TOKEN`);
+      logger?.error(`mesibo refused the App Token (${reply.error}); check MESIBO_APP_TOKEN`);
       throw new MesiboMisconfiguredError();
     }
     // The reply of a failed op carries no secret; log it whole, since mesibo's error values are not documented.
-    this.logger.warn(`mesibo ${op} refused: ${JSON.stringify(reply)}`);
+    logger?.warn(`mesibo ${op} refused: ${JSON.stringify(reply)}`);
     throw new MesiboRefusedError(reply.error);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { MesiboRefusedError, errorMessage } from '../common/errors';
+import { MesiboMisconfiguredError, MesiboRefusedError, errorMessage } from '../common/errors';
 import { MesiboApiClient } from './mesibo-api.client';
 import { MESIBO_SETTINGS, MesiboSettings } from './mesibo.settings';
 
@@ -23,6 +23,9 @@ export interface UserTokenToRevoke {
   token: string;
   appid: string;
 }
+
+/** What mesibo made of the App Token: `unreachable` when it gave no answer that tells. */
+export type AppTokenStatus = 'accepted' | 'refused' | 'unreachable';
 
 /** The one place that asks mesibo for user access tokens and revokes them. */
 @Injectable()
@@ -53,6 +56,22 @@ export class MesiboTokenService {
       throw new MesiboRefusedError('NOTOKEN');
     }
     return { uid: String(uid), token, expiresAt: new Date(this.clock.nowMs() + expiry * 60_000) };
+  }
+
+  /**
+   * Asks mesibo whether it accepts the App Token, with a call that changes nothing: a `useradd`
+   * without a user, which mesibo refuses as incomplete once the token passed (or with AUTHFAIL if
+   * it did not). One attempt, no log lines: the caller (the health check) reports the outcome.
+   */
+  async checkAppToken(): Promise<AppTokenStatus> {
+    try {
+      await this.client.call('useradd', {}, { retries: 0, quiet: true });
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof MesiboMisconfiguredError) return 'refused';
+      if (error instanceof MesiboRefusedError) return 'accepted';
+      return 'unreachable';
+    }
   }
 
   /** Best effort: a failure is logged and swallowed, since the session is already ended on our side. */
