@@ -86,25 +86,37 @@ describe('REST API (/v1): the same phone login with status codes and problem+jso
     expectProblem(await api().get('/v1/me').auth(token, { type: 'bearer' }), 401, 'invalid_token');
   });
 
-  it('401 invalid_code for a wrong code, and 429 with Retry-After once the hourly budget is spent', async () => {
+  it("401 invalid_code for a wrong code, and 429 with Retry-After once this client's hourly budget is spent", async () => {
     const otp = await requestCode();
     const wrong = otp === '000000' ? '111111' : '000000';
     expectProblem(await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: wrong }), 401, 'invalid_code');
 
-    // 10 wrong tries an hour per phone, across resends: 5 per code kills it, a resend does not reset the count.
+    // 10 wrong tries an hour per phone and client, across resends: 5 per code kills it, a resend does not reset the count.
     for (let i = 0; i < 4; i++) await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: wrong });
     t.clock.advance(31);
     await requestCode();
     for (let i = 0; i < 5; i++) await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: wrong });
 
     t.clock.advance(31);
-    const locked = await api().post('/v1/auth/otp').send({ phone: PHONE, appid: APPID });
+    const third = await requestCode();
+    const locked = await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: third });
     expectProblem(locked, 429, 'rate_limited');
-    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(3000);
 
     t.clock.advance(3600);
     const otpAfter = await requestCode();
     expect((await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: otpAfter })).status).toBe(200);
+  });
+
+  it('keeps the code usable when mesibo fails: the retry with the same code logs in', async () => {
+    const otp = await requestCode();
+    // The call and its one retry (MESIBO_RETRIES=1) both fail.
+    t.mesibo.failNext(2, 503);
+    expectProblem(await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp }), 503, 'mesibo_unavailable');
+    const retry = await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp });
+    expect(retry.status).toBe(200);
+    // Used up by the login that worked.
+    expectProblem(await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp }), 401, 'invalid_code');
   });
 
   it('429 with Retry-After for a resend within the cooldown', async () => {
