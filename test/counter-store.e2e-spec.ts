@@ -106,4 +106,16 @@ describe.each(implementations)('CounterStore on %s', (_name, create) => {
     expect((await subject.store.take('none', 0, 60)).granted).toBe(false);
     expect((await subject.store.get('none')).value).toBe(0);
   });
+
+  if (_name === 'database') {
+    it('purges counters whose window has ended, and only those', async () => {
+      const store = subject.store as DatabaseCounterStore;
+      await store.take('short', 5, 60);
+      await store.take('long', 5, 600);
+      clock.advance(60);
+      expect(await store.purgeExpired()).toBe(1);
+      expect((await store.get('long')).value).toBe(1);
+      expect((await store.take('short', 5, 60)).value).toBe(1);
+    });
+  }
 });

@@ -130,6 +130,12 @@ export class DatabaseCounterStore extends CounterStore {
       .execute();
   }
 
+  /** Deletes counters whose window has ended (per-client and one-use keys pile up otherwise). */
+  async purgeExpired(): Promise<number> {
+    const result = await this.db.deleteFrom('counters').where('expires_at', '<=', this.clock.nowMs()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async reset(key: string): Promise<void> {
     await this.db.deleteFrom('counters').where('key', '=', key).execute();
   }

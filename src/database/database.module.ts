@@ -1,11 +1,14 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import Redis from 'ioredis';
 import { Clock } from '../common/clock';
+import { errorMessage } from '../common/errors';
 import { ConfigError, databaseConfig, redisConfig } from '../config';
 import { DB, Db, migrateToLatest, openDatabase, pendingMigrations } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
 import { RedisCounterStore } from './redis-counter-store';
+
+const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 @Global()
 @Module({
@@ -32,8 +35,9 @@ import { RedisCounterStore } from './redis-counter-store';
   ],
   exports: [DB, CounterStore],
 })
-export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
+export class DatabaseModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseModule.name);
+  private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -55,7 +59,18 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Ended counters are deleted every few minutes; any instance may do it, deleting twice is harmless. */
+  onApplicationBootstrap(): void {
+    const counters = this.counters;
+    if (!(counters instanceof DatabaseCounterStore)) return;
+    this.purgeTimer = setInterval(() => {
+      counters.purgeExpired().catch((error: unknown) => this.logger.warn(`Could not purge ended counters: ${errorMessage(error)}`));
+    }, COUNTER_PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.purgeTimer);
     if (this.counters instanceof RedisCounterStore) await this.counters.close();
     await this.db.destroy();
   }
