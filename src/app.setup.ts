@@ -1,10 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Reflector } from '@nestjs/core';
 import { json } from 'body-parser';
 import { Application, NextFunction, Request, Response } from 'express';
 import { problem, sendProblem } from './common/problem-details';
+import { refuseUnsafeBody, refuseUnsafeQuery } from './common/request-edge';
+import { SendOriginGuard } from './common/send-origin.guard';
 import { appConfig } from './config';
+import { setupApiDocs } from './http/api-docs';
+import { applySecurityHeaders } from './http/security-headers';
 import { legacyBodyParser } from './legacy/legacy-body.parser';
 
 /**
@@ -16,6 +20,7 @@ export function configureApp(app: INestApplication): void {
   const express = app.getHttpAdapter().getInstance() as Application;
   express.disable('x-powered-by');
   express.set('trust proxy', config.trustProxy);
+  applySecurityHeaders(app);
 
   app.enableCors({
     origin: config.corsOrigins === true ? '*' : config.corsOrigins,
@@ -32,26 +37,24 @@ export function configureApp(app: INestApplication): void {
     next();
   });
 
+  // The op API reads its own body and checks its fields (legacy-fields.ts); everything else is REST.
   const legacy = legacyBodyParser(config.bodyLimit);
+  const restQuery = refuseUnsafeQuery();
   app.use('/', (req: Request, res: Response, next: NextFunction) =>
-    req.path === '/' ? legacy(req, res, next) : next(),
+    req.path === '/' ? legacy(req, res, next) : restQuery(req, res, next),
   );
   app.use('/v1', json({ limit: config.bodyLimit, strict: true }));
   // Errors of the REST body parser (bad JSON, too large) happen before Nest routes; shape them here.
   app.use('/v1', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!error) return next();
     const status = (error as { status?: number }).status === 413 ? 413 : 400;
+    // An unread oversized body is not drained: the connection closes after the answer.
+    if (status === 413) res.setHeader('Connection', 'close');
     sendProblem(res, problem(status, 'invalid_request', status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.'));
   });
+  app.use('/v1', refuseUnsafeBody());
+  // CORS only hides answers; this stops pages of other origins from making us send codes.
+  app.useGlobalGuards(new SendOriginGuard(app.get(Reflector), config));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('mesibo private backend')
-      .setDescription('Log users in by any method, then mint their mesibo user access token.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  setupApiDocs(app, config.apiDocs);
 }

@@ -15,6 +15,7 @@ import { SessionsService } from './sessions.service';
 import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
 import { bearerToken } from './strategies/user-token.strategy';
 import { InvalidTokenError } from '../common/errors';
+import { SendsCode } from '../common/send-origin.guard';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -28,6 +29,7 @@ export class AuthController {
   ) {}
 
   @Post('otp')
+  @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a one-time code to a phone' })
   @ApiResponse({ status: 202, type: OtpRequestedDto })

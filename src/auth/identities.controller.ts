@@ -15,6 +15,7 @@ import { RequireRecentProof } from './recent-proof.guard';
 import { AuthenticatedSession, SessionsService } from './sessions.service';
 import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
 import { USER_TOKEN_STRATEGY } from './strategies/user-token.strategy';
+import { SendsCode } from '../common/send-origin.guard';
 
 /**
  * The logged-in user's ways to log in. Linking one always proves it first, by the same strategy
@@ -43,6 +44,7 @@ export class IdentitiesController {
 
   @Post('phone')
   @RequireRecentProof()
+  @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to a phone to link it' })
   async startPhone(@Body() body: LinkPhoneDto, @ClientKey() requester: string): Promise<{ phone: string }> {
@@ -62,6 +64,7 @@ export class IdentitiesController {
 
   @Post('email')
   @RequireRecentProof()
+  @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to an email address to link an email login' })
   async startEmail(@Body() body: LinkEmailDto): Promise<{ message: string }> {

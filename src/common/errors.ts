@@ -24,7 +24,8 @@ export type DomainErrorCode =
   | 'recent_proof_required'
   | 'not_found'
   | 'provider_unavailable'
-  | 'invalid_id_token';
+  | 'invalid_id_token'
+  | 'origin_not_allowed';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -206,6 +207,17 @@ export class InvalidIdTokenError extends DomainError {
   readonly code = 'invalid_id_token';
   constructor(message = 'The ID token is not valid for this provider.') {
     super(message);
+  }
+}
+
+/**
+ * A browser page from an origin not in CORS_ORIGINS asked us to send a code. CORS cannot stop such a
+ * request (a form or text/plain POST needs no preflight), so it is refused here.
+ */
+export class OriginNotAllowedError extends DomainError {
+  readonly code = 'origin_not_allowed';
+  constructor() {
+    super('Requests from this web page may not send codes.');
   }
 }
 

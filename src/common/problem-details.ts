@@ -26,6 +26,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   not_found: 404,
   provider_unavailable: 503,
   invalid_id_token: 401,
+  origin_not_allowed: 403,
 };
 
 export interface ProblemDetails {

@@ -22,6 +22,11 @@ class AppEnv {
   @IsString()
   CORS_ORIGINS?: string;
 
+  /** Refuse requests that make us send a code when they come from a browser origin not in CORS_ORIGINS. */
+  @IsOptional()
+  @IsBooleanSetting()
+  CORS_ENFORCE_ON_SENDS?: string;
+
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT: string = '100kb';
 
@@ -64,6 +69,11 @@ export interface AppConfig {
   host: string;
   /** `true` allows any origin; otherwise the exact origins allowed. */
   corsOrigins: true | string[];
+  /**
+   * Requests that send a code (SMS or email) with an `Origin` not in `corsOrigins` are refused.
+   * CORS alone does not stop them: a form or text/plain POST needs no preflight.
+   */
+  corsEnforceOnSends: boolean;
   bodyLimit: string;
   phoneDefaultRegion?: string;
   trustProxy: boolean | number | string[];
@@ -89,6 +99,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: vars.PORT,
     host: vars.HOST,
     corsOrigins: origins.includes('*') ? true : origins,
+    corsEnforceOnSends: booleanSetting(vars.CORS_ENFORCE_ON_SENDS, true),
     bodyLimit: vars.BODY_LIMIT,
     phoneDefaultRegion: vars.PHONE_DEFAULT_REGION,
     trustProxy,

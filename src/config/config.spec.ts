@@ -27,6 +27,7 @@ describe('configuration', () => {
         port: 3000,
         host: '0.0.0.0',
         corsOrigins: true,
+        corsEnforceOnSends: true,
         bodyLimit: '100kb',
         phoneDefaultRegion: undefined,
         trustProxy: false,
@@ -220,6 +221,18 @@ describe('configuration', () => {
       expect(loadAppConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual([
         'https://app.example.com',
       ]);
+    });
+  });
+
+  describe('CORS_ENFORCE_ON_SENDS', () => {
+    it('is on unless turned off, in production and elsewhere', () => {
+      expect(loadAppConfig({ NODE_ENV: 'production' }).corsEnforceOnSends).toBe(true);
+      expect(loadAppConfig({}).corsEnforceOnSends).toBe(true);
+      expect(loadAppConfig({ CORS_ENFORCE_ON_SENDS: 'false' }).corsEnforceOnSends).toBe(false);
+    });
+
+    it('refuses a value that is not a boolean, naming the variable', () => {
+      expect(() => loadAppConfig({ CORS_ENFORCE_ON_SENDS: 'maybe' })).toThrow(/CORS_ENFORCE_ON_SENDS/);
     });
   });
 });

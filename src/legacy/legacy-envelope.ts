@@ -31,6 +31,7 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   provider_unavailable: 'PROVIDERUNAVAILABLE',
   // Never AUTHFAIL: that signs the user out of the apps.
   invalid_id_token: 'BADTOKEN',
+  origin_not_allowed: 'BADORIGIN',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../common/errors';
-import { LegacyBodyError, LegacyRequest, parseRelaxedJson } from './legacy-body.parser';
+import { LegacyBodyError, LegacyRequest, parseForm, parseRelaxedJson } from './legacy-body.parser';
 import { readLegacyCall } from './legacy-fields';
 
 function request(body: unknown, query: Record<string, unknown> = {}, legacyBodyError?: LegacyBodyError): LegacyRequest {
@@ -40,6 +40,25 @@ describe('parseRelaxedJson', () => {
 
   it.each(['garbage', '{op: login', 'op=login&phone=1', '{"op": "login"} trailing'])('returns undefined for %p', (body) => {
     expect(parseRelaxedJson(body)).toBeUndefined();
+  });
+});
+
+describe('parseForm', () => {
+  it('reads urlencoded fields', () => {
+    expect(parseForm('op=login&phone=%2B18005551234&name=Ann+M')).toEqual({ op: 'login', phone: '+18005551234', name: 'Ann M' });
+  });
+
+  it('reads a JSON object labelled as a form (curl --data without a type), strict or relaxed', () => {
+    expect(parseForm('{"op":"logout","token":"abc"}')).toEqual({ op: 'logout', token: 'abc' });
+    expect(parseForm(" {op: 'logout', token: 'abc'}")).toEqual({ op: 'logout', token: 'abc' });
+  });
+
+  it('reads a form whose first field merely starts with a brace as a form', () => {
+    expect(parseForm('{op=login')).toEqual({ '{op': 'login' });
+  });
+
+  it('keeps repeated names as arrays, for the field reader to refuse', () => {
+    expect(parseForm('op=login&op=logout')).toEqual({ op: ['login', 'logout'] });
   });
 });
 
@@ -112,9 +131,50 @@ describe('readLegacyCall', () => {
     expect(invalidRequestOf(request(body)).message).toMatch(/op/);
   });
 
+  it.each<[string, string]>([
+    ['NUL in appid', 'com.app\u0000'],
+    ['a lone surrogate in email', '\ud800@example.com'],
+    ['a control character in device', 'dev\u0007'],
+  ])('refuses %s, without repeating the value', (_label, value) => {
+    const field = _label.split(' ').pop()!;
+    const error = invalidRequestOf(request({ op: 'login', [field]: value }));
+
+    expect(error.details).toEqual([expect.stringMatching(new RegExp(`^${field} must`))]);
+    expect(error.details.join(' ')).not.toContain(value);
+  });
+
+  it.each([
+    ['name', 255],
+    ['device', 255],
+    ['appid', 255],
+    ['otp', 16],
+    ['phone', 32],
+  ])('bounds %s at %i characters, as the REST DTOs do', (field, max) => {
+    expect(readLegacyCall(request({ op: 'login', [field]: 'x'.repeat(max) })).fields[field]).toHaveLength(max);
+    expect(invalidRequestOf(request({ op: 'login', [field]: 'x'.repeat(max + 1) })).details).toEqual([`${field} must be at most ${max} characters long`]);
+  });
+
+  it('bounds fields no rule names, and refuses bad field names without echoing them', () => {
+    expect(invalidRequestOf(request({ op: 'login', photo: 'x'.repeat(1025) })).details).toEqual(['photo must be at most 1024 characters long']);
+    expect(invalidRequestOf(request({ op: 'login', 'a\u0000b': '1' })).details).toEqual(['a field is not a field name (bad characters)']);
+  });
+
+  it('refuses more than 100 fields', () => {
+    const body = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`f${i}`, '1']));
+    expect(invalidRequestOf(request({ ...body, op: 'login' })).message).toMatch(/more than 100 fields/);
+  });
+
+  it.each(['otp', 'code', 'password', 'token', 'Token'])('refuses %s in the query string: URLs end up in logs', (name) => {
+    const error = invalidRequestOf(request({ op: 'login' }, { [name]: '123456' }));
+
+    expect(error.message).toMatch(/never in the URL/);
+    expect(error.details).toEqual([`${name} must not be in the URL`]);
+  });
+
   it.each<[LegacyBodyError, RegExp]>([
     ['too_large', /too large/],
     ['malformed', /not valid/],
+    ['file', /Files are not accepted/],
   ])('refuses a body the parser marked %s, even with usable fields', (kind, message) => {
     expect(invalidRequestOf(request({ op: 'login' }, { op: 'login' }, kind)).message).toMatch(message);
   });

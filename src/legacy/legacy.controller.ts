@@ -12,11 +12,15 @@ import { VerifiedIdentity } from '../auth/verified-identity';
 import { requestClientKey } from '../common/client-key';
 import { Clock } from '../common/clock';
 import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError } from '../common/errors';
-import { clientConfig } from '../config';
+import { assertOriginMaySendCodes } from '../common/send-origin.guard';
+import { appConfig, clientConfig } from '../config';
 import { LegacyRequest } from './legacy-body.parser';
 import { failReply, LegacyReply, okReply } from './legacy-envelope';
 import { LegacyExceptionFilter, sendLegacy } from './legacy-exception.filter';
 import { LegacyCall, readLegacyCall } from './legacy-fields';
+
+/** Ops that change something; the others (unsupported, BADOP) are answered on any method. */
+const SIDE_EFFECT_OPS = new Set(['login', 'logout']);
 
 /**
  * `POST /`: the op API of the original PHP backend, which the released Android, iOS and web
@@ -35,6 +39,7 @@ export class LegacyController {
     private readonly sessions: SessionsService,
     private readonly clock: Clock,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
   // GET too: the old PHP read query parameters, and old web builds called it that way.
@@ -45,6 +50,10 @@ export class LegacyController {
   }
 
   private async run(call: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
+    // No app logs in or out with GET; a GET (an image tag, a link) must not send a code or end a session.
+    if (req.method !== 'POST' && SIDE_EFFECT_OPS.has(call.op)) {
+      throw new InvalidRequestError(`Send op ${call.op} with POST.`);
+    }
     switch (call.op) {
       case 'login':
         return this.login(call, req, res);
@@ -75,6 +84,7 @@ export class LegacyController {
     // Builds before 2021 sent the code as `code`.
     const otp = fields.otp || fields.code;
     if (!otp) {
+      assertOriginMaySendCodes(req.headers.origin, this.app);
       await this.phoneLogin.requestCode(fields.phone, requestClientKey(req));
       return okReply(op, this.clock.nowMs());
     }

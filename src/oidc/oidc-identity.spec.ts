@@ -44,4 +44,15 @@ describe('oidcIdentity: the identity and the address of a new user', () => {
   it.each([undefined, null, '', 'x'.repeat(256), { id: 1 }])('refuses a missing or unusable subject: %p', (sub) => {
     expect(() => oidcIdentity(CORP, { sub })).toThrow(InvalidIdTokenError);
   });
+
+  it.each(['abc\u0000', '\ud800abc', 'a\nb'])('refuses a subject no database can store or compare: %j', (sub) => {
+    expect(() => oidcIdentity(CORP, { sub })).toThrow(InvalidIdTokenError);
+  });
+
+  it('drops an email or a name with NUL or lone surrogates instead of storing it', () => {
+    const identity = oidcIdentity(CORP_EMAIL, { sub: 'abc', email: 'ann\u0000@example.com', email_verified: true, name: 'Ann\ud800' });
+
+    expect(identity.address).toBe('corp:abc');
+    expect(identity).not.toHaveProperty('displayName');
+  });
 });

@@ -1,5 +1,6 @@
 import { VerifiedIdentity } from '../auth/verified-identity';
 import { InvalidIdTokenError } from '../common/errors';
+import { characterProblem } from '../common/field-rules';
 
 /** What a provider told us about the user, from an ID token, a userinfo answer, or both. */
 export interface ProviderClaims {
@@ -22,15 +23,16 @@ export function oidcMethod(providerName: string): string {
  */
 export function oidcIdentity(provider: { name: string; emailAsAddress: boolean }, claims: ProviderClaims): VerifiedIdentity {
   const subject = typeof claims.sub === 'number' ? String(claims.sub) : claims.sub;
-  // OpenID Connect caps `sub` at 255 ASCII characters; so does our identities table.
-  if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+  // OpenID Connect caps `sub` at 255 ASCII characters; so does our identities table. No NUL or controls either.
+  if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255 || characterProblem(subject, 'line')) {
     throw new InvalidIdTokenError('The provider did not say who the user is (no subject).');
   }
-  const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+  const email = typeof claims.email === 'string' && !characterProblem(claims.email, 'line') ? claims.email.trim().toLowerCase() : '';
   // Some providers send the flag as a string.
   const emailVerified = claims.email_verified === true || claims.email_verified === 'true';
   const useEmail = provider.emailAsAddress && emailVerified && /^[^\s@]+@[^\s@]+$/.test(email) && email.length <= 255;
-  const name = typeof claims.name === 'string' ? claims.name.trim().slice(0, 255) : '';
+  // A display name is a nicety: one the database could not store is dropped, not refused.
+  const name = typeof claims.name === 'string' && !characterProblem(claims.name, 'line') ? claims.name.trim().slice(0, 255) : '';
   return {
     method: oidcMethod(provider.name),
     subject,

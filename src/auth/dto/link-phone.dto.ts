@@ -1,18 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty } from 'class-validator';
+import { TextField } from '../../common/text-field.decorator';
 
 export class LinkPhoneDto {
   @ApiProperty({ example: '18005551234' })
-  @IsString()
+  @TextField('phone')
   @IsNotEmpty()
-  @MaxLength(32)
   phone!: string;
 }
 
 export class VerifyLinkPhoneDto extends LinkPhoneDto {
   @ApiProperty({ example: '123456' })
-  @IsString()
+  @TextField('otp')
   @IsNotEmpty()
-  @MaxLength(16)
   otp!: string;
 }

@@ -1,16 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty } from 'class-validator';
+import { TextField } from '../../common/text-field.decorator';
 
 export class RequestOtpDto {
   @ApiProperty({ example: '18005551234', description: 'International number; +, spaces and dashes are allowed' })
-  @IsString()
+  @TextField('phone')
   @IsNotEmpty()
-  @MaxLength(32)
   phone!: string;
 
   @ApiProperty({ example: 'com.mesibo.firstapp', description: 'Android package name, iOS bundle id, or any id for web' })
-  @IsString()
+  @TextField('appid')
   @IsNotEmpty()
-  @MaxLength(255)
   appid!: string;
 }

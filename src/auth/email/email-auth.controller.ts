@@ -9,6 +9,7 @@ import { PassportAuthenticator } from '../passport-authenticator';
 import { LOCAL_STRATEGY } from '../strategies/local.strategy';
 import { EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/email-dtos';
 import { EmailLoginService } from './email-login.service';
+import { SendsCode } from '../../common/send-origin.guard';
 
 const UNIFORM = 'If the address can receive it, a code is on its way.';
 
@@ -23,6 +24,7 @@ export class EmailAuthController {
   ) {}
 
   @Post('email/register')
+  @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Create an email login; a code to confirm the address is emailed (nothing is sent to a confirmed address)' })
   @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })
@@ -52,6 +54,7 @@ export class EmailAuthController {
   }
 
   @Post('password/forgot')
+  @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Email a code to reset the password' })
   @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })

@@ -2,6 +2,7 @@ import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
 import * as emailAccounts from './0002-email-accounts';
 import * as oidcLoginStates from './0003-oidc-login-states';
+import * as exactIdentifiers from './0004-exact-identifiers';
 import * as accountSecurity from './0005-account-security';
 
 /**
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-email-accounts': emailAccounts,
   '0003-oidc-login-states': oidcLoginStates,
+  '0004-exact-identifiers': exactIdentifiers,
   '0005-account-security': accountSecurity,
 };
 

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional } from 'class-validator';
+import { TextField } from '../../common/text-field.decorator';
 
 export class StartOidcLoginQueryDto {
   @ApiProperty({ example: 'com.mesibo.firstapp', description: 'The app the mesibo token is for' })
-  @IsString()
+  @TextField('appid')
   @IsNotEmpty()
-  @MaxLength(255)
   appid!: string;
 
   @ApiPropertyOptional({
@@ -14,38 +14,33 @@ export class StartOidcLoginQueryDto {
     example: 'https://chat.example.com/login-done',
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @TextField('returnTo')
   return_to?: string;
 }
 
 export class LinkOidcDto {
   @ApiProperty({ description: "An ID token the app got from the provider's SDK" })
-  @IsString()
+  @TextField('idToken')
   @IsNotEmpty()
-  @MaxLength(16384)
   idToken!: string;
 
   @ApiPropertyOptional({
     description: 'The nonce the app put in the token (the claim is this value, or its SHA-256 in hex); required unless the provider has REQUIRE_NONCE=false',
   })
   @IsOptional()
-  @IsString()
+  @TextField('nonce')
   @IsNotEmpty()
-  @MaxLength(255)
   nonce?: string;
 }
 
 export class IdTokenLoginDto extends LinkOidcDto {
   @ApiProperty({ example: 'com.mesibo.firstapp' })
-  @IsString()
+  @TextField('appid')
   @IsNotEmpty()
-  @MaxLength(255)
   appid!: string;
 
   @ApiPropertyOptional({ description: 'A device identifier, kept with the session' })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @TextField('device')
   device?: string;
 }

@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-
-// Lengths are checked loosely here (bad input is a 400) and precisely by the password policy.
-const PASSWORD_FIELD_MAX = 1024;
+import { IsNotEmpty, IsOptional } from 'class-validator';
+import { TextField } from '../../../common/text-field.decorator';
 
 export class EmailDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @IsEmail({ require_tld: false })
-  @MaxLength(254)
+  @TextField('email')
+  // Whether it is an address is normalizeEmail's to say: one rule on every surface (it trims, reads Unicode domains).
   email!: string;
 }
 
@@ -15,85 +13,73 @@ export class RegisterDto extends EmailDto {
   @ApiProperty({
     description: '8 to 128 characters; not one of the most common passwords. Checked now; it is set when the address is confirmed (send it again with the code)',
   })
-  @IsString()
-  @MaxLength(PASSWORD_FIELD_MAX)
+  @TextField('password')
   password!: string;
 
   @ApiPropertyOptional({ description: 'Display name' })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @TextField('name')
   name?: string;
 }
 
 export class EmailCodeDto extends EmailDto {
   @ApiProperty({ example: '123456', description: 'The code from the email' })
-  @IsString()
+  @TextField('code')
   @IsNotEmpty()
-  @MaxLength(16)
   code!: string;
 }
 
 /** Confirming an address takes the code, which proves the mailbox, and sets the password given with it. */
 export class ConfirmEmailDto extends EmailCodeDto {
   @ApiProperty({ description: 'The password of the email login, set now (8 to 128 characters; not one of the most common passwords)' })
-  @IsString()
+  @TextField('password')
   @IsNotEmpty()
-  @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
 }
 
 export class VerifyEmailDto extends ConfirmEmailDto {
   @ApiPropertyOptional({ description: 'Display name; replaces the one given when registering' })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @TextField('name')
   name?: string;
 }
 
 export class EmailLoginDto extends EmailDto {
   @ApiProperty()
-  @IsString()
+  @TextField('password')
   @IsNotEmpty()
-  @MaxLength(PASSWORD_FIELD_MAX)
   password!: string;
 
   @ApiProperty({ example: 'com.mesibo.firstapp' })
-  @IsString()
+  @TextField('appid')
   @IsNotEmpty()
-  @MaxLength(255)
   appid!: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @TextField('device')
   device?: string;
 }
 
 export class ResetPasswordDto extends EmailCodeDto {
   @ApiProperty({ description: 'The new password' })
-  @IsString()
-  @MaxLength(PASSWORD_FIELD_MAX)
+  @TextField('password')
   password!: string;
 }
 
 export class ChangePasswordDto {
   @ApiProperty()
-  @IsString()
+  @TextField('password')
   @IsNotEmpty()
-  @MaxLength(PASSWORD_FIELD_MAX)
   currentPassword!: string;
 
   @ApiProperty()
-  @IsString()
-  @MaxLength(PASSWORD_FIELD_MAX)
+  @TextField('password')
   newPassword!: string;
 }
 
 export class LinkEmailDto extends EmailDto {
   @ApiProperty({ description: 'Checked against the password policy now; the password given with the code is the one set' })
-  @IsString()
-  @MaxLength(PASSWORD_FIELD_MAX)
+  @TextField('password')
   password!: string;
 }
