@@ -304,6 +304,14 @@ describe('EmailLoginService', () => {
       expect(sender.sent).toHaveLength(0);
     });
 
+    it('stores registrations of one new address made at the same moment as one account, without an error', async () => {
+      const now = clock.nowMs();
+      const saves = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => accounts.savePending(ADA, `hash-${i}`, null, now)));
+
+      expect(saves.map((save) => save.status)).toEqual(Array(5).fill('fulfilled'));
+      expect(await db.selectFrom('email_accounts').select('email').execute()).toEqual([{ email: ADA }]);
+    });
+
     it('answers a second registration inside the resend cooldown the same way, without surfacing the cooldown', async () => {
       await register(ADA);
 
