@@ -1,13 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { OtpMessage, OtpSender } from './otp-sender';
 
+/** The setting that chose this sender, named in its start-up warning. */
+export type ConsoleSenderSetting = 'OTP_SENDER' | 'EMAIL_SENDER';
+
 /** Development only (refused in production by the config): prints the code in one marked line. */
 export class ConsoleOtpSender extends OtpSender {
   private readonly logger = new Logger('OtpConsoleSender');
 
-  constructor() {
+  /** `settings`: the settings set to `console` that route codes here, for the start-up warning. */
+  constructor(settings: readonly ConsoleSenderSetting[]) {
     super();
-    this.logger.warn('OTP_SENDER=console: codes are printed to this log, for development only');
+    const which = settings.map((setting) => `${setting}=console`).join(' and ');
+    this.logger.warn(`${which}: codes are printed to this log, for development only`);
   }
 
   send(message: OtpMessage): Promise<void> {

@@ -1,0 +1,33 @@
+import { EmailConfig, OtpConfig } from '../../config';
+import { ConsoleOtpSender, ConsoleSenderSetting } from './console-otp.sender';
+import { OtpSender } from './otp-sender';
+import { RoutingOtpSender } from './routing-otp.sender';
+import { SmtpOtpSender } from './smtp-otp.sender';
+import { WebhookOtpSender } from './webhook-otp.sender';
+
+/** A channel that is switched off (email while EMAIL_LOGIN=false): nothing should reach it. */
+class DisabledOtpSender extends OtpSender {
+  send(): Promise<void> {
+    return Promise.reject(new Error('email codes are off (EMAIL_LOGIN=false)'));
+  }
+}
+
+/**
+ * The sender of each channel, from OTP_SENDER and EMAIL_SENDER. The console sender exists only
+ * for the channels set to `console` and in use, and its warning names exactly those settings.
+ * The config refuses webhook without a URL and smtp without SMTP_URL.
+ */
+export function selectOtpSender(otp: OtpConfig, email: EmailConfig): OtpSender {
+  const printed: ConsoleSenderSetting[] = [];
+  if (otp.sender === 'console') printed.push('OTP_SENDER');
+  if (email.loginEnabled && email.sender === 'console') printed.push('EMAIL_SENDER');
+  const consoleSender = printed.length > 0 ? new ConsoleOtpSender(printed) : undefined;
+
+  const sms = otp.sender === 'webhook' ? new WebhookOtpSender({ ...otp.webhook, url: otp.webhook.url ?? '' }) : consoleSender!;
+  const mail = !email.loginEnabled
+    ? new DisabledOtpSender()
+    : email.sender === 'smtp'
+      ? new SmtpOtpSender(email.smtpUrl ?? '', email.from)
+      : consoleSender!;
+  return new RoutingOtpSender(sms, mail);
+}
