@@ -17,15 +17,17 @@ export class CounterThrottlerStorage implements ThrottlerStorage {
     private readonly clock: Clock,
   ) {}
 
-  /** `ttl` in milliseconds (the throttler's unit); the times returned are in seconds. */
-  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  /**
+   * `ttl` in milliseconds (the throttler's unit); the times returned are in seconds. A spent budget
+   * blocks until its window ends, so `blockDuration` is the window.
+   */
+  async increment(key: string, ttl: number, limit: number, _blockDuration: number, _throttlerName: string): Promise<ThrottlerStorageRecord> {
     const claim = await this.counters.take(key, limit, Math.max(1, Math.ceil(ttl / 1000)));
     const timeToExpire = Math.max(1, Math.ceil((claim.expiresAt - this.clock.nowMs()) / 1000));
     return {
       totalHits: claim.granted ? claim.value : limit + 1,
       timeToExpire,
       isBlocked: !claim.granted,
-      // Blocked until the window ends: the window is the block.
       timeToBlockExpire: claim.granted ? 0 : timeToExpire,
     };
   }
