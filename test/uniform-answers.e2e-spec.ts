@@ -125,6 +125,32 @@ describe('the same answers for confirmed, unconfirmed and unknown email addresse
     expect([weak.status, JSON.parse(weak.body).code]).toEqual([400, 'weak_password']);
   });
 
+  it('verify: wrong codes run out after as many tries for each address, whether a code is waiting or not, with the same 429', async () => {
+    // Past the wrong-code window that Ada's own (right) code opened in beforeEach: a right code gives
+    // its unit back but leaves the window's end, which Retry-After would show.
+    t.clock.advance(3600);
+    await strangerRegistersAll();
+
+    const attempts = new Map<State, string[]>();
+    for (const state of STATES) {
+      const statuses: string[] = [];
+      let last: request.Response;
+      do {
+        last = await api().post('/v1/auth/email/verify').send({ email: ADDRESS[state], code: WRONG_CODE, password: PROBE_PASSWORD });
+        statuses.push(String(last.status));
+      } while (last.status === 401 && statuses.length < 200);
+      attempts.set(state, statuses);
+    }
+    expect(attempts.get('confirmed')?.at(-1)).toBe('429');
+    expect(attempts.get('unconfirmed')).toEqual(attempts.get('confirmed'));
+    expect(attempts.get('unknown')).toEqual(attempts.get('confirmed'));
+
+    const refused = await sameFor(async (email) =>
+      answerOf(await api().post('/v1/auth/email/verify').send({ email, code: WRONG_CODE, password: PROBE_PASSWORD })),
+    );
+    expect([refused.status, JSON.parse(refused.body).code]).toEqual([429, 'rate_limited']);
+  }, 60_000);
+
   it("login, REST and op API: the same refusal of a wrong password and of the stranger's own registration password", async () => {
     await strangerRegistersAll();
 
