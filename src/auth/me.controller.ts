@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request } from 'express';
@@ -40,8 +40,8 @@ export class MeController {
   @ApiOperation({ summary: "Send a code to one of the account's phones, to prove the account again" })
   @ApiResponse({ status: 202, type: OtpRequestedDto })
   @ApiResponse({ status: 404, description: 'not_found: the account has no such phone login' })
-  async sendProofCode(@Body() body: ReauthenticateCodeDto, @Req() req: Request, @Ip() ip: string): Promise<OtpRequestedDto> {
-    const sent = await this.recentProof.sendCode(req.user as AuthenticatedSession, body.phone, { ip });
+  async sendProofCode(@Body() body: ReauthenticateCodeDto, @Req() req: Request): Promise<OtpRequestedDto> {
+    const sent = await this.recentProof.sendCode(req.user as AuthenticatedSession, body.phone, { clientKey: requestClientKey(req) });
     return { phone: sent.phone, expiresAt: sent.expiresAt.toISOString(), resendAfterSeconds: sent.resendAfterSeconds };
   }
 
@@ -50,8 +50,8 @@ export class MeController {
   @ApiOperation({ summary: 'Prove the account again in this session (password, or a code to its phone), to link or remove login methods' })
   @ApiResponse({ status: 200, type: ReauthenticatedDto })
   @ApiResponse({ status: 401, description: 'invalid_credentials or invalid_code' })
-  async reauthenticate(@Body() body: ReauthenticateDto, @Req() req: Request, @Ip() ip: string): Promise<ReauthenticatedDto> {
-    const until = await this.recentProof.prove(req.user as AuthenticatedSession, body, { ip, clientKey: requestClientKey(req) });
+  async reauthenticate(@Body() body: ReauthenticateDto, @Req() req: Request): Promise<ReauthenticatedDto> {
+    const until = await this.recentProof.prove(req.user as AuthenticatedSession, body, { clientKey: requestClientKey(req) });
     return { recentUntil: until.toISOString() };
   }
 

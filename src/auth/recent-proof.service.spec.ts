@@ -44,8 +44,8 @@ describe('RecentProofService', () => {
     const recent = service();
     const current = {} as AuthenticatedSession;
 
-    await expect(recent.prove(current, {}, {})).rejects.toBeInstanceOf(InvalidRequestError);
-    await expect(recent.prove(current, { password: 'a passphrase', otp: '123456' }, {})).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(recent.prove(current, {}, { clientKey: '203.0.113.7' })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(recent.prove(current, { password: 'a passphrase', otp: '123456' }, { clientKey: '203.0.113.7' })).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it('refuses a RECENT_PROOF_SECONDS out of range', () => {

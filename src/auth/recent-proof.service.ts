@@ -19,10 +19,10 @@ export interface AccountProof {
   phone?: string;
 }
 
-/** Who asks, for the wrong-try budgets of passwords and codes. */
+/** Who asks, for the send and wrong-try budgets of passwords and codes. */
 export interface Requester {
-  ip?: string;
-  clientKey?: string;
+  /** The client's rate-limit key (see common/client-key.ts), never the raw IP. */
+  clientKey: string;
 }
 
 /**
@@ -55,7 +55,7 @@ export class RecentProofService {
   /** Sends a code to one of the account's phones, for `prove` with `otp`. */
   async sendCode(current: AuthenticatedSession, rawPhone: string | undefined, requester: Requester): Promise<RequestedPhoneCode> {
     const phone = await this.accountPhone(current.user.id, rawPhone);
-    return this.phoneLogin.requestCode(phone.subject, requester.ip);
+    return this.phoneLogin.requestCode(phone.subject, requester.clientKey);
   }
 
   /** Checks a password or a code of the account and records the proof; returns until when it counts. */

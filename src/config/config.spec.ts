@@ -55,7 +55,7 @@ describe('configuration', () => {
       });
     });
 
-    it('otp: 6 digits for 300 s, 5 tries, 30 s cooldown, 10 failures per hour, console sender, random secret', () => {
+    it('otp: 6 digits for 300 s, 5 tries, 30 s cooldown, 10 failures per client and 100 per number an hour, console sender, random secret', () => {
       const config = loadOtpConfig({});
 
       expect(config).toMatchObject({
@@ -64,7 +64,9 @@ describe('configuration', () => {
         ttlSeconds: 300,
         maxAttempts: 5,
         resendCooldownSeconds: 30,
-        maxFailuresPerWindow: 10,
+        maxFailuresPerWindow: 100,
+        maxFailuresPerClientPerWindow: 10,
+        maxFailureBackoffSeconds: 86400,
         failureWindowSeconds: 3600,
         sender: 'console',
         webhook: { url: undefined, authorization: undefined, timeoutMs: 5000 },
