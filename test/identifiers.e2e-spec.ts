@@ -1,6 +1,7 @@
 import { Migrator, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { normalizeEmail } from '../src/auth/email/email-address';
 import { SessionsRepository } from '../src/auth/sessions.repository';
 import { databaseEngineOf } from '../src/config/database.config';
 import { Db, migrateToLatest, openDatabase } from '../src/database/connection';
@@ -26,7 +27,7 @@ const LOOK_ALIKES = [
   'alice@example.com\u00a0x', // not a trailing space: a different address, or none
 ];
 /** The same address as alice's by the documented normalisation (case, surrounding spaces). */
-const SAME_AS_ALICE = ['ALICE@example.com ', '  Alice@Example.COM', '\talice@EXAMPLE.com\n'];
+const SAME_AS_ALICE = ['ALICE@example.com ', '  Alice@Example.COM', ' alice@EXAMPLE.com  '];
 
 describe('identifiers match exactly', () => {
   describe('in the running service', () => {
@@ -181,12 +182,20 @@ describe('identifiers match exactly', () => {
       expect(await db.selectFrom('users').select(['id', 'address']).orderBy('id').execute()).toEqual([
         { id: 'u1', address: ALICE },
         { id: 'u2', address: 'test:SubjectAbc' },
+        // A mesibo address never changes.
+        { id: 'u9', address: 'bob@exämple.com' },
       ]);
+      // An address stored in the old form (lowercased only) is rewritten to today's, so its owner
+      // still logs in; one whose new form is another account's already is left alone.
+      const bob = normalizeEmail('Bob@Exämple.com');
+      expect(bob).toBe('bob@xn--exmple-cua.com');
       expect(await db.selectFrom('identities').select(['id', 'subject']).orderBy('id').execute()).toEqual([
         { id: 'i1', subject: ALICE },
         { id: 'i2', subject: 'SubjectAbc' },
+        { id: 'i9', subject: bob },
       ]);
-      expect(await db.selectFrom('email_accounts').select('email').execute()).toEqual([{ email: ALICE }]);
+      const emails = await db.selectFrom('email_accounts').select('email').execute();
+      expect(emails.map((row) => row.email).sort()).toEqual([ALICE, bob, 'carol@exämple.com', 'carol@xn--exmple-cua.com'].sort());
       expect(await db.selectFrom('sessions').select('token_hash').execute()).toEqual([{ token_hash: 'ab'.repeat(32) }]);
       expect(await db.selectFrom('otp_challenges').select('destination').execute()).toEqual([{ destination: ALICE }]);
       expect(await db.selectFrom('counters').select(['key', 'value']).execute()).toEqual([{ key: `password-failures:${ALICE}`, value: 3 }]);
@@ -277,7 +286,12 @@ async function seedRowsFrom0003(db: Db): Promise<void> {
       { id: 'i2', user_id: 'u2', method: 'oidc:test', subject: 'SubjectAbc', verified: 0, created_at: 1, last_login_at: 1 },
     ])
     .execute();
-  await db.insertInto('email_accounts').values({ email: ALICE, password_hash: 'x', display_name: null, verified_at: 1, created_at: 1, updated_at: 1 }).execute();
+  // Addresses as the normalisation before 0004 stored them: trimmed and lowercased only.
+  await db.insertInto('users').values({ id: 'u9', address: 'bob@exämple.com', display_name: null, mesibo_uid: '9', created_at: 1, updated_at: 1 }).execute();
+  await db.insertInto('identities').values({ id: 'i9', user_id: 'u9', method: 'email', subject: 'bob@exämple.com', verified: 1, created_at: 1, last_login_at: 1 }).execute();
+  for (const email of [ALICE, 'bob@exämple.com', 'carol@exämple.com', 'carol@xn--exmple-cua.com']) {
+    await db.insertInto('email_accounts').values({ email, password_hash: 'x', display_name: null, verified_at: 1, created_at: 1, updated_at: 1 }).execute();
+  }
   await db.insertInto('sessions').values(sessionRow('s1', 'ab'.repeat(32))).execute();
   await db.insertInto('otp_challenges').values({ id: 'o1', channel: 'email-reset', destination: ALICE, code_hash: 'cd'.repeat(32), attempts: 0, created_at: 1, expires_at: 2 }).execute();
   await db.insertInto('counters').values({ key: `password-failures:${ALICE}`, value: 3, expires_at: 2 }).execute();

@@ -1,4 +1,5 @@
-import { Kysely, MysqlAdapter, sql } from 'kysely';
+import { Kysely, MysqlAdapter, sql, SqliteAdapter } from 'kysely';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 /**
  * Identifiers (emails, phones, OIDC subjects, token and code hashes, counter keys) compare byte
@@ -14,6 +15,10 @@ import { Kysely, MysqlAdapter, sql } from 'kysely';
  *   to a binary collation that also keeps trailing spaces significant (NO PAD; `utf8mb4_bin` is
  *   PAD SPACE, so `'a' = 'a '` would still hold), and so is the database default.
  *
+ * Email addresses stored before were only trimmed and lowercased; the normalisation is now also
+ * NFC with the domain in ASCII (src/auth/email/email-address.ts). The few stored with non-ASCII
+ * characters are rewritten to that form, so their owners still log in.
+ *
  * Later migrations: new MySQL/MariaDB tables inherit the database default set here, as long as
  * they name no character set or collation of their own (a bare `CHARACTER SET utf8mb4` would pick
  * the server's case-insensitive default again). Keep it that way.
@@ -21,6 +26,7 @@ import { Kysely, MysqlAdapter, sql } from 'kysely';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   if (db.getExecutor().adapter instanceof MysqlAdapter) await convertMysqlToExactCollation(db);
+  await renormalizeStoredEmails(db);
 }
 
 /**
@@ -92,6 +98,46 @@ function referentialAction(rule: string): string {
   const known = ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION'];
   if (!known.includes(rule.toUpperCase())) throw new Error(`Unexpected foreign key rule: ${rule}`);
   return rule.toUpperCase();
+}
+
+/**
+ * Rewrites stored addresses with non-ASCII characters to the current normal form, in the email
+ * accounts and the email identities. One whose new form is taken already, or is not valid any
+ * more, is left as it was: accounts are never merged. A user's mesibo address never changes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function renormalizeStoredEmails(db: Kysely<any>): Promise<void> {
+  const nonAscii =
+    db.getExecutor().adapter instanceof SqliteAdapter
+      ? sql<boolean>`length(email) <> length(cast(email as blob))`
+      : sql<boolean>`char_length(email) <> octet_length(email)`;
+  const rows = await db.selectFrom('email_accounts').select('email').where(nonAscii).execute();
+  for (const { email } of rows as { email: string }[]) {
+    const normalized = normalizedEmail(email);
+    if (normalized === undefined || normalized === email) continue;
+    if (await db.selectFrom('email_accounts').select('email').where('email', '=', normalized).executeTakeFirst()) continue;
+    await db.updateTable('email_accounts').set({ email: normalized }).where('email', '=', email).execute();
+    const taken = await db.selectFrom('identities').select('id').where('method', '=', 'email').where('subject', '=', normalized).executeTakeFirst();
+    if (!taken) await db.updateTable('identities').set({ subject: normalized }).where('method', '=', 'email').where('subject', '=', email).execute();
+  }
+}
+
+/**
+ * The normal form of an address stored trimmed and lowercased, as `normalizeEmail` gives it at the
+ * time of this migration (a copy, so that this migration never changes); undefined if it has none.
+ */
+function normalizedEmail(stored: string): string | undefined {
+  const unified = stored.normalize('NFC').toLowerCase().normalize('NFC');
+  const at = unified.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const labels: string[] = [];
+  for (const label of unified.slice(at + 1).split('.')) {
+    const ascii = domainToASCII(label);
+    if (ascii === '' || (ascii !== label && domainToUnicode(ascii) !== label)) return undefined;
+    labels.push(ascii);
+  }
+  const email = `${unified.slice(0, at)}@${labels.join('.')}`;
+  return email.length <= 254 ? email : undefined;
 }
 
 /** The binary, NO PAD utf8mb4 collation of this server: MariaDB 10.2+ or MySQL 8.0.17+. */
