@@ -67,8 +67,8 @@ export class IdentitiesController {
   @SendsCode()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a code to an email address to link an email login' })
-  async startEmail(@Body() body: LinkEmailDto): Promise<{ message: string }> {
-    await this.emailLogin.startLink(body.email, body.password);
+  async startEmail(@Body() body: LinkEmailDto, @ClientKey() client: string): Promise<{ message: string }> {
+    await this.emailLogin.startLink(body.email, body.password, client);
     return { message: 'A code is on its way.' };
   }
 
@@ -77,8 +77,8 @@ export class IdentitiesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Link the email login with the code it received' })
   @ApiResponse({ status: 409, description: 'identity_in_use: the address logs in to another account' })
-  async verifyEmail(@Body() body: ConfirmEmailDto, @Req() req: Request): Promise<void> {
-    await this.emailLogin.confirmLink(current(req).user.id, body.email, body.code, body.password);
+  async verifyEmail(@Body() body: ConfirmEmailDto, @Req() req: Request, @ClientKey() client: string): Promise<void> {
+    await this.emailLogin.confirmLink(current(req).user.id, body.email, body.code, body.password, client);
   }
 
   @Delete(':id')

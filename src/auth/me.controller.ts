@@ -32,7 +32,7 @@ export class MeController {
   @ApiResponse({ status: 401, description: 'invalid_credentials: the current password is wrong' })
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request): Promise<void> {
     const { user, session } = req.user as AuthenticatedSession;
-    await this.emailLogin.changePassword(user.id, session.id, body.currentPassword, body.newPassword);
+    await this.emailLogin.changePassword(user.id, session.id, body.currentPassword, body.newPassword, requestClientKey(req));
   }
 
   @Post('reauthenticate/code')

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/comm
 import { ConfigType } from '@nestjs/config';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { ClientKey } from '../../common/client-key';
 import { clientConfig } from '../../config';
 import { AuthService } from '../auth.service';
 import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
@@ -29,8 +30,8 @@ export class EmailAuthController {
   @ApiOperation({ summary: 'Create an email login; a code to confirm the address is emailed (nothing is sent to a confirmed address)' })
   @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })
   @ApiResponse({ status: 400, description: 'weak_password or invalid_request' })
-  async register(@Body() body: RegisterDto): Promise<{ message: string }> {
-    await this.emailLogin.register(body.email, body.password, body.name);
+  async register(@Body() body: RegisterDto, @ClientKey() client: string): Promise<{ message: string }> {
+    await this.emailLogin.register(body.email, body.password, body.name, client);
     return { message: UNIFORM };
   }
 
@@ -38,8 +39,8 @@ export class EmailAuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Confirm the address with the emailed code and set the password; the account can then log in' })
   @ApiResponse({ status: 401, description: 'invalid_code: the same for a wrong, expired or used code, and for an address that was sent none' })
-  async verify(@Body() body: VerifyEmailDto): Promise<void> {
-    await this.emailLogin.confirm(body.email, body.code, body.password, body.name);
+  async verify(@Body() body: VerifyEmailDto, @ClientKey() client: string): Promise<void> {
+    await this.emailLogin.confirm(body.email, body.code, body.password, body.name, client);
   }
 
   @Post('email/login')
@@ -58,8 +59,8 @@ export class EmailAuthController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Email a code to reset the password' })
   @ApiResponse({ status: 202, description: 'The same answer whether the address is confirmed, waiting for its code, or unknown' })
-  async forgot(@Body() body: EmailDto): Promise<{ message: string }> {
-    await this.emailLogin.requestReset(body.email);
+  async forgot(@Body() body: EmailDto, @ClientKey() client: string): Promise<{ message: string }> {
+    await this.emailLogin.requestReset(body.email, client);
     return { message: UNIFORM };
   }
 
@@ -67,7 +68,7 @@ export class EmailAuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Set a new password with the emailed code; every session of the user ends' })
   @ApiResponse({ status: 401, description: 'invalid_code: the same for a wrong, expired or used code, and for an address that was sent none' })
-  async reset(@Body() body: ResetPasswordDto): Promise<void> {
-    await this.emailLogin.reset(body.email, body.code, body.password);
+  async reset(@Body() body: ResetPasswordDto, @ClientKey() client: string): Promise<void> {
+    await this.emailLogin.reset(body.email, body.code, body.password, client);
   }
 }

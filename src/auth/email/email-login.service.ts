@@ -53,7 +53,7 @@ export class EmailLoginService {
     });
   }
 
-  async register(rawEmail: string, password: string, name?: string): Promise<void> {
+  async register(rawEmail: string, password: string, name?: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
@@ -63,7 +63,7 @@ export class EmailLoginService {
     // A confirmed account is left alone, and its owner is not emailed: they can log in or reset the password.
     if (isConfirmed(account)) return;
     await this.accounts.savePending(email, placeholder, name ?? null, this.clock.nowMs());
-    this.sendCodeAfterReply('email-verify', email);
+    this.sendCodeAfterReply('email-verify', email, client);
   }
 
   /**
@@ -72,15 +72,19 @@ export class EmailLoginService {
    * account, nor stop its owner. For an address confirmed before, this is a password reset, and
    * the user's sessions end as they do with `reset`. `name`, when given, replaces the registered one.
    */
-  async confirm(rawEmail: string, code: string, password: string, name?: string): Promise<void> {
+  async confirm(rawEmail: string, code: string, password: string, name?: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
     // Hashed before the code is checked, so every answer takes about as long.
     const passwordHash = await this.hasher.hash(password);
-    await this.redeemEmailCode('email-verify', email, code);
+    await this.redeemEmailCode('email-verify', email, code, client);
     const wasConfirmed = await this.accounts.confirmWithPassword(email, passwordHash, name, this.clock.nowMs());
-    if (wasConfirmed) await this.endEmailLoginSessions(email);
+    if (wasConfirmed) {
+      // As with a reset: the owner proved the mailbox, so earlier wrong guesses no longer hold the account.
+      await this.passwordFailures.forgive(email);
+      await this.endEmailLoginSessions(email);
+    }
   }
 
   /** Proves an email login; the one check behind the `local` strategy. */
@@ -98,18 +102,18 @@ export class EmailLoginService {
     return { method: EMAIL_METHOD, subject: email, address: email, displayName: account.display_name ?? undefined, verified: true };
   }
 
-  async requestReset(rawEmail: string): Promise<void> {
+  async requestReset(rawEmail: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
-    if (await this.accounts.findByEmail(email)) this.sendCodeAfterReply('email-reset', email);
+    if (await this.accounts.findByEmail(email)) this.sendCodeAfterReply('email-reset', email, client);
   }
 
   /** Sets a new password with the emailed code, and ends every session of the user. */
-  async reset(rawEmail: string, code: string, password: string): Promise<void> {
+  async reset(rawEmail: string, code: string, password: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
-    await this.redeemEmailCode('email-reset', email, code);
+    await this.redeemEmailCode('email-reset', email, code, client);
     await this.accounts.setPassword(email, await this.hasher.hash(password), this.clock.nowMs(), true);
     // The owner proved the mailbox: earlier wrong guesses no longer hold the account.
     await this.passwordFailures.forgive(email);
@@ -118,11 +122,11 @@ export class EmailLoginService {
   }
 
   /** A logged-in user changes the password of their email login; their other sessions end. */
-  async changePassword(userId: string, currentSessionId: string, current: string, next: string): Promise<void> {
+  async changePassword(userId: string, currentSessionId: string, current: string, next: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const identity = (await this.users.listIdentities(userId)).find((candidate) => candidate.method === EMAIL_METHOD);
     if (!identity) throw new NotFoundError('An email login of this account');
-    const account = await this.checkPassword(identity.subject, current);
+    const account = await this.checkPassword(identity.subject, current, client);
     assertAcceptablePassword(next, account.email);
     await this.accounts.setPassword(account.email, await this.hasher.hash(next), this.clock.nowMs());
     await this.sessions.endAllForUser(userId, currentSessionId);
@@ -133,13 +137,13 @@ export class EmailLoginService {
    * `confirmLink` finishes with it. Only the password policy is checked, and no account is read:
    * every address with an acceptable password gets the same answer in the same time.
    */
-  startLink(rawEmail: string, password: string): Promise<void> {
+  startLink(rawEmail: string, password: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     // Nothing to wait for (the code is sent after the answer); a refusal still arrives as a rejection.
     return new Promise((resolve) => {
       this.assertEnabled();
       const email = normalizeEmail(rawEmail);
       assertAcceptablePassword(password, email);
-      this.sendCodeAfterReply('email-verify', email);
+      this.sendCodeAfterReply('email-verify', email, client);
       resolve();
     });
   }
@@ -149,12 +153,12 @@ export class EmailLoginService {
    * with the password given here. An address that logs in to another user is refused
    * (IdentityInUseError) only once the code proved the mailbox, so only its owner learns that.
    */
-  async confirmLink(userId: string, rawEmail: string, code: string, password: string): Promise<void> {
+  async confirmLink(userId: string, rawEmail: string, code: string, password: string, client: string = UNKNOWN_CLIENT): Promise<void> {
     this.assertEnabled();
     const email = normalizeEmail(rawEmail);
     assertAcceptablePassword(password, email);
     const passwordHash = await this.hasher.hash(password);
-    await this.redeemEmailCode('email-verify', email, code);
+    await this.redeemEmailCode('email-verify', email, code, client);
     const now = this.clock.nowMs();
     // Linked first: when the address belongs to another user, its account stays as it was.
     await this.users.linkIdentity(userId, { method: EMAIL_METHOD, subject: email, verified: true }, now);
@@ -182,9 +186,9 @@ export class EmailLoginService {
    * Uses up an emailed code. Every refusal reads the same (wrong, expired, used up, or none sent):
    * which one it was would tell whether a code went out, and so whether the address has an account.
    */
-  private async redeemEmailCode(channel: OtpChannel, email: string, code: string): Promise<void> {
+  private async redeemEmailCode(channel: OtpChannel, email: string, code: string, client: string): Promise<void> {
     try {
-      await this.otp.verify(channel, email, code);
+      await this.otp.verify(channel, email, code, client);
     } catch (error) {
       if (error instanceof InvalidCodeError) throw new InvalidCodeError('not_accepted');
       throw error;
@@ -209,9 +213,12 @@ export class EmailLoginService {
     if (!this.email.loginEnabled) throw new NotFoundError('Email login');
   }
 
-  /** Sends without making the caller wait, so the answer does not reveal whether an email went out. */
-  private sendCodeAfterReply(channel: OtpChannel, email: string): void {
-    this.otp.issue(channel, email).catch((error: unknown) => {
+  /**
+   * Sends without making the caller wait, so the answer does not reveal whether an email went out.
+   * `client` has the same send budget as for SMS; past it, nothing is sent and the answer is the same.
+   */
+  private sendCodeAfterReply(channel: OtpChannel, email: string, client: string): void {
+    this.otp.issue(channel, email, client).catch((error: unknown) => {
       // A cooldown is expected when someone asks twice; anything else is worth a line.
       if (!(error instanceof RateLimitedError)) this.logger.warn(`Could not send a ${channel} code: ${errorMessage(error)}`);
     });
