@@ -94,6 +94,10 @@ describe.each(implementations)('CounterStore on %s', (_name, create) => {
     await subject.store.refund('k');
     await subject.store.refund('k');
     expect((await subject.store.get('k')).value).toBe(0);
+    // Back at zero, the window is forgotten: the next claim starts a new one.
+    clock.advance(10);
+    expect(await subject.store.take('k', 2, 60)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 60_000 });
+    await subject.store.refund('k');
     await subject.store.refund('never-taken');
     expect((await subject.store.get('never-taken')).value).toBe(0);
     await subject.store.take('k', 2, 60);

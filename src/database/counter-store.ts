@@ -20,7 +20,10 @@ export abstract class CounterStore {
    * taken; `value` and `expiresAt` describe the counter afterwards (for Retry-After).
    */
   abstract take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim>;
-  /** Gives back one unit taken in the current window; never below zero, a no-op once it ended. */
+  /**
+   * Gives back one unit taken in the current window; never below zero, a no-op once it ended.
+   * A counter back at zero is forgotten, window and all.
+   */
   abstract refund(key: string): Promise<void>;
   /** The current value, zero once the window has ended. */
   abstract get(key: string): Promise<CounterValue>;
@@ -128,6 +131,8 @@ export class DatabaseCounterStore extends CounterStore {
       .where('value', '>', 0)
       .where('expires_at', '>', this.clock.nowMs())
       .execute();
+    // Back at zero, the window is forgotten too: its end would tell when someone last tried.
+    await this.db.deleteFrom('counters').where('key', '=', key).where('value', '<=', 0).execute();
   }
 
   /** Deletes counters whose window has ended (per-client and one-use keys pile up otherwise). */

@@ -36,7 +36,8 @@ return {1, redis.call('HINCRBY', KEYS[1], 'v', 1), ends}
 const REFUND = `
 local ends = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
 local value = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if ends > tonumber(ARGV[1]) and value > 0 then redis.call('HINCRBY', KEYS[1], 'v', -1) end
+if ends > tonumber(ARGV[1]) and value > 0 then value = redis.call('HINCRBY', KEYS[1], 'v', -1) end
+if value <= 0 then redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
