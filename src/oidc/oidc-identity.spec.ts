@@ -20,6 +20,12 @@ describe('oidcIdentity: the identity and the address of a new user', () => {
     expect(oidcIdentity(CORP_EMAIL, { sub: 'abc123', email: 'ann@example.com', email_verified: 'true' }).address).toBe('ann@example.com');
   });
 
+  it('spells the email as email logins do (NFC, IDNA domain), so both reach one user', () => {
+    expect(oidcIdentity(CORP_EMAIL, { sub: 'abc123', email: 'Ann@EXÄMPLE.com', email_verified: true }).address).toBe('ann@xn--exmple-cua.com');
+    // A domain IDNA would remap to another (full-width letters) is not an address we use.
+    expect(oidcIdentity(CORP_EMAIL, { sub: 'abc123', email: 'ann@ｅxample.com', email_verified: true }).address).toBe('corp:abc123');
+  });
+
   it.each<[string, Record<string, unknown>]>([
     ['an unverified email', { email: 'ann@example.com', email_verified: false }],
     ['an email without the flag (GitHub)', { email: 'ann@example.com' }],
