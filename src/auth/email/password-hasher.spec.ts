@@ -1,5 +1,6 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { performance } from 'node:perf_hooks';
+import { watchArgon2Verifications } from '../../../test/support/argon2-in-flight';
 import { rejectionOf } from '../../../test/support/rejection';
 import { ServiceUnavailableError } from '../../common/errors';
 import { PasswordConfig } from '../../config';
@@ -225,26 +226,7 @@ describe('WorkSlots', () => {
 });
 
 describe('PasswordHasher concurrency', () => {
-  // The same module object the hasher calls into, so the spy sees every real argon2 computation.
-  const argon2 = jest.requireActual<typeof import('@node-rs/argon2')>('@node-rs/argon2');
-  let inFlight = 0;
-  let peak = 0;
-
-  beforeEach(() => {
-    inFlight = 0;
-    peak = 0;
-    const realVerify = argon2.verify;
-    jest.spyOn(argon2, 'verify').mockImplementation(async (...args: Parameters<typeof realVerify>) => {
-      peak = Math.max(peak, ++inFlight);
-      try {
-        return await realVerify(...args);
-      } finally {
-        inFlight--;
-      }
-    });
-  });
-
-  afterEach(() => jest.restoreAllMocks());
+  const argon2 = watchArgon2Verifications();
 
   it('never computes more than PASSWORD_HASH_CONCURRENCY hashes at once, and answers every check right', async () => {
     const hasher = new PasswordHasher(config, { passwordHashConcurrency: 2, passwordHashQueueLimit: 100 });
@@ -254,7 +236,7 @@ describe('PasswordHasher concurrency', () => {
       Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? hasher.verify(passwordHash, PASSWORD) : hasher.verifyAgainstDummy(`guess ${i}`).then(() => false))),
     );
 
-    expect(peak).toBe(2);
+    expect(argon2.peak()).toBe(2);
     expect(answers.filter(Boolean)).toHaveLength(4);
   });
 
@@ -268,7 +250,7 @@ describe('PasswordHasher concurrency', () => {
     const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     expect(refused).toHaveLength(4);
     for (const outcome of refused) expect(outcome.reason).toBeInstanceOf(ServiceUnavailableError);
-    expect(peak).toBe(1);
+    expect(argon2.peak()).toBe(1);
     // Once the queue drained, checks are accepted again.
     await expect(hasher.verify(passwordHash, PASSWORD)).resolves.toBe(true);
   });
