@@ -38,9 +38,3 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === '23505' || code === 'ER_DUP_ENTRY');
 }
-
-/** A transaction chosen as a deadlock victim (MySQL/MariaDB ER_LOCK_DEADLOCK, PostgreSQL 40P01). */
-export function isDeadlock(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ER_LOCK_DEADLOCK' || code === '40P01';
-}

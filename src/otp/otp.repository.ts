@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MysqlAdapter } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
 import { OtpChallengeRow } from '../database/schema';
-import { RateLimitedError } from '../common/errors';
-import { isDeadlock, isUniqueViolation } from '../common/infrastructure-errors';
+import { isUniqueViolation } from '../common/infrastructure-errors';
 
 /**
  * What a code is for, and so where it goes: a phone login by SMS, or an email that confirms an
@@ -24,26 +24,20 @@ export class OtpRepository {
       .executeTakeFirst();
   }
 
-  /** Stores a new challenge in place of any earlier one for the destination. */
+  /**
+   * Stores a new challenge in place of any earlier one for the destination, in one upsert: a
+   * delete-then-insert would take gap locks on MySQL/MariaDB, and concurrent requests for other
+   * destinations would deadlock on them.
+   */
   async replace(challenge: Omit<OtpChallengeRow, 'id' | 'attempts'>): Promise<string> {
     const id = randomUUID();
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .deleteFrom('otp_challenges')
-          .where('channel', '=', challenge.channel)
-          .where('destination', '=', challenge.destination)
-          .execute();
-        await trx
-          .insertInto('otp_challenges')
-          .values({ ...challenge, id, attempts: 0 })
-          .execute();
-      });
-    } catch (error) {
-      // Two requests replaced the code at the same instant (possible only without a cooldown).
-      if (isUniqueViolation(error) || isDeadlock(error)) throw new RateLimitedError('Another code is being sent. Try again shortly.', 1);
-      throw error;
-    }
+    const row = { ...challenge, id, attempts: 0 };
+    const fresh = { id, code_hash: row.code_hash, attempts: 0, created_at: row.created_at, expires_at: row.expires_at };
+    const insert = this.db.insertInto('otp_challenges').values(row);
+    await (this.db.getExecutor().adapter instanceof MysqlAdapter
+      ? insert.onDuplicateKeyUpdate(fresh)
+      : insert.onConflict((conflict) => conflict.columns(['channel', 'destination']).doUpdateSet(fresh))
+    ).execute();
     return id;
   }
 
