@@ -16,22 +16,19 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import passport from 'passport';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
 import { migrateToLatest, openDatabase } from '../src/database/connection';
 import { MesiboSimulator, randomAppToken } from '../src/mesibo-simulator/mesibo-simulator';
 import { SmsGateway } from '../test/support/sms-gateway';
-import { onPostgres } from '../test/support/test-database';
+import { BenchDatabase, createDatabase, percentile, printRows } from './bench-support';
 import { FIRST_UNSEEDED_PHONE, redact, seededPhone, seedUsers, settle } from './seed-users';
 
 type Engine = 'sqlite' | 'postgres';
@@ -50,12 +47,6 @@ interface Options {
   rounds: number;
   block: number;
   threshold: number;
-}
-
-interface BenchDatabase {
-  url: string;
-  describeSize(): Promise<string>;
-  drop(): Promise<void>;
 }
 
 interface Sample {
@@ -115,41 +106,6 @@ function readOptions(): Options {
   return options;
 }
 
-async function createDatabase(engine: Engine, pgServer: string, label: string): Promise<BenchDatabase> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'mesibo-backend-bench-'));
-    const file = join(dir, `${label}.db`);
-    return {
-      url: `sqlite:${file}`,
-      describeSize: () => Promise.resolve(`${megabytes(statSync(file).size)} MB`),
-      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  const name = `bench_${randomBytes(6).toString('hex')}`;
-  const url = new URL(pgServer);
-  url.pathname = `/${name}`;
-  await onPostgres(pgServer, `CREATE DATABASE ${name}`);
-  return {
-    url: url.toString(),
-    describeSize: async () => {
-      const client = new Client({ connectionString: pgServer });
-      await client.connect();
-      try {
-        const result = await client.query<{ size: string }>('SELECT pg_database_size($1) AS size', [name]);
-        return `${megabytes(Number(result.rows[0].size))} MB`;
-      } finally {
-        await client.end();
-      }
-    },
-    drop: () => onPostgres(pgServer, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
-
-
-function megabytes(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(0);
-}
-
 async function seed(database: BenchDatabase, users: number, label: string): Promise<void> {
   const db = openDatabase(database.url, { poolMax: 2 });
   try {
@@ -203,6 +159,9 @@ class BenchApp {
       // send limits (settings that an older service ignores) so that they count but never refuse.
       OTP_MAX_SENDS_PER_WINDOW: '1000000000',
       OTP_MAX_SENDS_PER_IP_PER_WINDOW: '1000000000',
+      THROTTLE_LIMIT: '1000000000',
+      SMS_MAX_PER_HOUR: '1000000000',
+      SMS_MAX_PER_COUNTRY_PER_HOUR: '1000000000',
       PHONE_DEFAULT_REGION: '',
       REDIS_URL: '',
     });
@@ -272,7 +231,7 @@ class BenchApp {
 
 function statsOf(samples: Sample[]): Stats {
   const totals = samples.map((s) => s.total).sort((a, b) => a - b);
-  const pick = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const pick = percentile;
   const median = (values: number[]) => pick([...values].sort((a, b) => a - b), 0.5);
   return {
     count: samples.length,
@@ -388,13 +347,6 @@ function printTable(results: Result[], options: Options): void {
     }
   }
   printRows(ratios);
-}
-
-function printRows(rows: string[][]): void {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  for (const row of rows) {
-    console.log(row.map((cell, column) => (column <= 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '));
-  }
 }
 
 async function main(): Promise<void> {
