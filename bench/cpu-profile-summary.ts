@@ -43,7 +43,7 @@ export function groupOf(frame: ProfileNode['callFrame']): string {
   if (url === '') {
     if (functionName === '(garbage collector)') return 'GC';
     if (functionName.startsWith('(')) return functionName;
-    return 'V8 builtins (JSON, RegExp, …)';
+    return 'native (V8 builtins, node bindings)';
   }
   if (url.startsWith('node:')) return 'node internals';
   const modules = url.lastIndexOf('/node_modules/');
@@ -64,11 +64,22 @@ function locationOf(frame: ProfileNode['callFrame']): string {
   return `${short.replace(/^file:\/\//, '')}:${frame.lineNumber + 1}`;
 }
 
-export function summarizeProfile(profile: CpuProfile): ProfileSummary {
+/**
+ * Self time per function and package. With `windows` (start and end in µs of CLOCK_MONOTONIC, the
+ * clock of the profile's timestamps and of `process.hrtime`), only samples inside them count, so
+ * start-up and pauses between measurements are left out.
+ */
+export function summarizeProfile(profile: CpuProfile, windows?: ReadonlyArray<readonly [number, number]>): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   // timeDeltas[i] is the time between sample i-1 and sample i: charge it to sample i's frame.
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windows && !windows.some(([from, to]) => at >= from && at <= to)) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
 
   let idleUs = 0;
   const functions = new Map<string, { name: string; group: string; location: string; us: number }>();

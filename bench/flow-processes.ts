@@ -148,15 +148,16 @@ export interface ServiceProcess {
 }
 
 /**
- * `node dist/main.js` with `env` (plus HOST and a free PORT), in `cwd` (a directory without a
- * `.env`, which the service would read), ready once /health/live answers.
+ * `node [nodeArgs] dist/main.js` with `env` (plus HOST and a free PORT), in `cwd` (a directory
+ * without a `.env`, which the service would read), ready once /health/live answers. (Node 20
+ * refuses --cpu-prof in NODE_OPTIONS: such flags go in `nodeArgs`.)
  */
-export async function startService(env: Record<string, string>, cwd: string, nodeOptions?: string): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string>, cwd: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = await freePort();
   const started = performance.now();
-  const proc = spawn(process.execPath, [SERVICE_ENTRY], {
+  const proc = spawn(process.execPath, [...nodeArgs, SERVICE_ENTRY], {
     cwd,
-    env: cleanEnv({ ...env, HOST: '127.0.0.1', PORT: String(port), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }),
+    env: cleanEnv({ ...env, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const child = new Child('service', proc);
