@@ -40,6 +40,7 @@ interface Options {
   users: number[];
   rounds: number;
   warmupMs: number;
+  firstWarmupMs: number;
   measureMs: number;
   targets: TargetName[];
   database?: string;
@@ -55,6 +56,7 @@ function readOptions(): Options {
       users: { type: 'string', default: '16,64' },
       rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '3' },
+      'first-warmup': { type: 'string', default: '10' },
       measure: { type: 'string', default: '10' },
       targets: { type: 'string', default: 'service,bare' },
       database: { type: 'string' },
@@ -78,6 +80,7 @@ function readOptions(): Options {
     users: values.users.split(',').map((u) => count('users', u.trim(), 1)),
     rounds: count('rounds', values.rounds, 1),
     warmupMs: Number(values.warmup) * 1000,
+    firstWarmupMs: Number(values['first-warmup']) * 1000,
     measureMs: count('measure', values.measure, 1) * 1000,
     targets: targets as TargetName[],
     database: values.database,
@@ -265,6 +268,23 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/**
+ * Logins at the highest user count for `ms`, measuring nothing: the JIT is still compiling the
+ * service's hot paths for a good while after start-up. Errors still count (as warm-up errors).
+ */
+async function warmUp(target: Target, users: number, ms: number, inbox: CodeInbox, tally: Tally): Promise<void> {
+  const deadline = performance.now() + ms;
+  const virtualUser = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const error = await login(target, inbox);
+      if (error === undefined) continue;
+      tally.warmupErrors++;
+      tally.errorKinds.set(error, (tally.errorKinds.get(error) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: users }, () => virtualUser()));
+}
+
 function clientCpuMs(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
@@ -380,10 +400,18 @@ async function main(): Promise<void> {
   for (const target of targets.values()) cleanups.push(() => target.pool.close());
   console.log(
     `targets: ${[...targets.values()].map((t) => `${t.name} pid ${t.child.pid}`).join(', ')}; ${options.users.join(' and ')} virtual users; ` +
-      `${options.rounds} rounds of ${options.warmupMs / 1000} s warm-up + ${options.measureMs / 1000} s measured per target and user count\n`,
+      `${options.firstWarmupMs / 1000} s of warm-up each, then ${options.rounds} rounds of ${options.warmupMs / 1000} s warm-up + ${options.measureMs / 1000} s measured per target and user count\n`,
   );
 
   const tallies = new Map<string, Tally>();
+  if (options.firstWarmupMs > 0) {
+    for (const target of targets.values()) {
+      const tally = newTally();
+      tallies.set(`${target.name}:${maxUsers}`, tally);
+      await warmUp(target, maxUsers, options.firstWarmupMs, inbox, tally);
+    }
+    console.log(`warmed up: ${options.firstWarmupMs / 1000} s of logins at ${maxUsers} users per target`);
+  }
   for (let round = 0; round < options.rounds; round++) {
     for (const users of options.users) {
       const order = [...targets.values()];
