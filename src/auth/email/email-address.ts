@@ -50,6 +50,8 @@ function asciiDomain(domain: string): string | undefined {
   for (const label of domain.split('.')) {
     const ascii = domainToASCII(label);
     if (ascii === '' || (ascii !== label && domainToUnicode(ascii) !== label)) return undefined;
+    // An `xn--` label must decode (Node 24's URL parser passes an undecodable one through as is).
+    if (ascii.startsWith('xn--') && domainToUnicode(ascii) === ascii) return undefined;
     labels.push(ascii);
   }
   return labels.join('.');
