@@ -146,9 +146,12 @@ function percentEncode(value: string): string {
   }
   return out;
 }
+// Node's HTTP parser refuses a request head over 16 KiB before the app sees it (431 on Node 20 and
+// 22, a reset on 24), so a URL part stays well below that; long values are fuzzed in bodies.
+const URL_PART_MAX = 3000;
 const urlPart = (arbitrary: fc.Arbitrary<unknown>) =>
   fc.oneof(
-    { weight: 6, arbitrary: arbitrary.map((value) => percentEncode(typeof value === 'string' ? value : toJson(value))) },
+    { weight: 6, arbitrary: arbitrary.map((value) => percentEncode(typeof value === 'string' ? value : toJson(value)).slice(0, URL_PART_MAX)) },
     { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%ED%A0%80', '%C0%AF', '%00', '%2F', '..', '%FF%FE', '%uD800') },
   );
 
