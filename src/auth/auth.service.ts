@@ -46,7 +46,7 @@ export class AuthService {
       return await this.issueAndRecord(identity, client);
     } catch (error) {
       await identity.restoreProof?.().catch((restoreError: unknown) => {
-        this.logger.warn(`Could not restore a used code after a failed login: ${errorMessage(restoreError)}`);
+        this.logger.warn(`Could not give back a one-time proof after a failed login: ${errorMessage(restoreError)}`);
       });
       throw error;
     }

@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { JWTPayload } from 'jose';
-import { InvalidIdTokenError, errorMessage } from '../common/errors';
+import { InvalidIdTokenError } from '../common/errors';
 import { CounterStore } from '../database/counter-store';
 import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS } from './id-token-verifier';
-
-const claimedBy = new WeakMap<Request, string>();
 
 /**
  * Each ID token an app sends logs in (or links) once: its use is claimed on the shared counter
@@ -20,28 +17,18 @@ export class IdTokenUses {
 
   constructor(private readonly counters: CounterStore) {}
 
-  /** Claims the one use of a verified token for `req`; `invalid_id_token` when it was used already. */
-  async claim(req: Request, providerName: string, idToken: string, payload: JWTPayload, maxAgeSeconds: number): Promise<void> {
+  /**
+   * Claims the one use of a verified token; `invalid_id_token` when it was used already. Returns
+   * what gives the use back, for when the login it was for did not happen (mesibo down, say).
+   */
+  async claim(providerName: string, idToken: string, payload: JWTPayload, maxAgeSeconds: number): Promise<() => Promise<void>> {
     const key = `id-token:${createHash('sha256').update(idToken, 'utf8').digest('hex')}`;
     const { granted } = await this.counters.take(key, 1, secondsAcceptable(payload, maxAgeSeconds));
     if (!granted) {
       this.logger.log(`ID token of ${providerName} refused: already used`);
       throw new InvalidIdTokenError('This ID token was already used. Sign in with the provider again.');
     }
-    claimedBy.set(req, key);
-  }
-
-  /** Gives the use claimed for `req` back, when the login it was for did not happen. */
-  async release(req: Request): Promise<void> {
-    const key = claimedBy.get(req);
-    if (key === undefined) return;
-    claimedBy.delete(req);
-    try {
-      await this.counters.refund(key);
-    } catch (error) {
-      // The failure of the login itself is what the app must hear about.
-      this.logger.warn(`Giving back the use of an ID token failed: ${errorMessage(error)}`);
-    }
+    return () => this.counters.refund(key);
   }
 }
 

@@ -9,7 +9,6 @@ import { DomainError, InvalidRequestError } from '../common/errors';
 import { asDomainError } from '../common/infrastructure-errors';
 import { clientConfig } from '../config';
 import { IdTokenLoginDto, StartOidcLoginQueryDto } from './dto/oidc.dto';
-import { IdTokenUses } from './id-token-uses';
 import { loginOf } from './oidc-login-context';
 import { OidcLoginCookies } from './oidc-login-cookie';
 import { LOGIN_STATE_TTL_MS, OidcLoginStates } from './oidc-login-states';
@@ -30,7 +29,6 @@ export class OidcAuthController {
     private readonly flows: ProviderWebFlows,
     private readonly authenticator: PassportAuthenticator,
     private readonly auth: AuthService,
-    private readonly idTokenUses: IdTokenUses,
     private readonly cookies: OidcLoginCookies,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
   ) {}
@@ -111,14 +109,8 @@ export class OidcAuthController {
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
   async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res);
-    try {
-      const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
-      return toLoginResponse(completed, this.client);
-    } catch (error) {
-      // No login happened (mesibo down, say): the app may try again with the same token.
-      await this.idTokenUses.release(req);
-      throw error;
-    }
+    const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
+    return toLoginResponse(completed, this.client);
   }
 }
 

@@ -42,7 +42,8 @@ export class OidcIdTokenStrategy extends PassportStrategy(Strategy, OIDC_ID_TOKE
     }
     const payload = await this.verifier.verify(provider, idToken, nonce);
     const identity = oidcIdentity(provider, payload);
-    await this.uses.claim(req, provider.name, idToken, payload, provider.idTokenMaxAgeSeconds);
-    return identity;
+    // A login that then fails on our side or mesibo's gives the use back (AuthService.completeLogin).
+    const restoreProof = await this.uses.claim(provider.name, idToken, payload, provider.idTokenMaxAgeSeconds);
+    return { ...identity, restoreProof };
   }
 }
