@@ -41,6 +41,11 @@ export interface BudgetClaim extends CounterValue {
   granted: boolean;
 }
 
+/** Whole seconds until a counter's window ends (at least one): the Retry-After of a refusal. */
+export function secondsUntil(expiresAt: number, nowMs: number): number {
+  return Math.max(1, Math.ceil((expiresAt - nowMs) / 1000));
+}
+
 /** Counters in the `counters` table; race-safe across processes sharing the database. */
 @Injectable()
 export class DatabaseCounterStore extends CounterStore {

@@ -1,6 +1,6 @@
 import { Clock } from '../common/clock';
 import { RateLimitedError } from '../common/errors';
-import { CounterStore } from '../database/counter-store';
+import { CounterStore, secondsUntil } from '../database/counter-store';
 
 export interface FailureBudgetPolicy {
   /** Prefix of the counter keys, e.g. `otp-failures:sms`. */
@@ -73,7 +73,7 @@ export class FailureBudget {
   }
 
   private refused(until: number): RateLimitedError {
-    const wait = Math.max(1, Math.ceil((until - this.clock.nowMs()) / 1000));
+    const wait = secondsUntil(until, this.clock.nowMs());
     const minutes = Math.ceil(wait / 60);
     return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait);
   }

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
 import { otpConfig } from '../config';
-import { CounterStore } from '../database/counter-store';
+import { CounterStore, secondsUntil } from '../database/counter-store';
 import { FailureBudget } from '../limits/failure-budget';
 import { generateCode, hashCode, hashesEqual } from './otp-code';
 import { composeOtpMessage } from './otp-messages';
@@ -136,7 +136,7 @@ export class OtpService {
   private async claim(claimed: string[], key: string, max: number, windowSeconds: number, refusal?: string): Promise<void> {
     const outcome = await this.counters.take(key, max, windowSeconds);
     if (!outcome.granted) {
-      const wait = Math.max(1, Math.ceil((outcome.expiresAt - this.clock.nowMs()) / 1000));
+      const wait = secondsUntil(outcome.expiresAt, this.clock.nowMs());
       const message = refusal ? `${refusal.replace(/\.$/, '')}: ${wait} seconds.` : `Too many codes were requested. Try again in ${Math.ceil(wait / 60)} minutes.`;
       throw new RateLimitedError(message, wait);
     }

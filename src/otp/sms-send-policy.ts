@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { PhoneNotAllowedError, RateLimitedError } from '../common/errors';
 import { smsPolicyConfig } from '../config';
 import { PhoneNumberType } from '../config/sms-policy.config';
-import { CounterStore } from '../database/counter-store';
+import { CounterStore, secondsUntil } from '../database/counter-store';
 
 const HOUR_SECONDS = 3600;
 const GLOBAL_KEY = 'sms-budget:all';
@@ -57,7 +57,7 @@ export class SmsSendPolicy {
       const claim = await this.counters.take(budget.key, budget.max, HOUR_SECONDS);
       if (!claim.granted) {
         for (const key of claimed) await this.counters.refund(key);
-        const wait = Math.max(1, Math.ceil((claim.expiresAt - this.clock.nowMs()) / 1000));
+        const wait = secondsUntil(claim.expiresAt, this.clock.nowMs());
         this.logger.warn(`SMS refused: the ${budget.name} budget of ${budget.max} an hour is spent`);
         throw new RateLimitedError(`Too many codes are being sent right now. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
       }

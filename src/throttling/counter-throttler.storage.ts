@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Clock } from '../common/clock';
-import { CounterStore } from '../database/counter-store';
+import { CounterStore, secondsUntil } from '../database/counter-store';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -23,7 +23,7 @@ export class CounterThrottlerStorage implements ThrottlerStorage {
    */
   async increment(key: string, ttl: number, limit: number, _blockDuration: number, _throttlerName: string): Promise<ThrottlerStorageRecord> {
     const claim = await this.counters.take(key, limit, Math.max(1, Math.ceil(ttl / 1000)));
-    const timeToExpire = Math.max(1, Math.ceil((claim.expiresAt - this.clock.nowMs()) / 1000));
+    const timeToExpire = secondsUntil(claim.expiresAt, this.clock.nowMs());
     return {
       totalHits: claim.granted ? claim.value : limit + 1,
       timeToExpire,
