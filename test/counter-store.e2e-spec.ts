@@ -106,6 +106,30 @@ describe.each(implementations)('CounterStore on %s', (_name, create) => {
     expect(await subject.store.take('k', 2, 60)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 60_000 });
   });
 
+  it('refunds several keys in one call, each by one unit, and concurrent refunds all count', async () => {
+    for (let i = 0; i < 3; i++) await subject.store.take('a', 10, 60);
+    await subject.store.take('b', 10, 60);
+    await subject.store.refund('a', 'b', 'never-taken');
+    expect((await subject.store.get('a')).value).toBe(2);
+    expect((await subject.store.get('b')).value).toBe(0);
+    expect((await subject.store.take('b', 10, 60)).value).toBe(1);
+
+    await Promise.all(Array.from({ length: 40 }, () => subject.store.take('c', 50, 60)));
+    await Promise.all(Array.from({ length: 30 }, () => subject.store.refund('c', 'a')));
+    expect((await subject.store.get('c')).value).toBe(10);
+    expect((await subject.store.get('a')).value).toBe(0);
+  });
+
+  it('counts a window restart and a refusal in the one claim that decides them', async () => {
+    await subject.store.take('w', 1, 60);
+    clock.advance(30);
+    const refused = await subject.store.take('w', 1, 60);
+    expect(refused).toEqual({ granted: false, value: 1, expiresAt: clock.nowMs() + 30_000 });
+    clock.advance(30);
+    expect(await subject.store.take('w', 1, 90)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 90_000 });
+    expect(await subject.store.increment('w', 10)).toEqual({ value: 2, expiresAt: clock.nowMs() + 90_000 });
+  });
+
   it('refuses every claim on a budget of zero', async () => {
     expect((await subject.store.take('none', 0, 60)).granted).toBe(false);
     expect((await subject.store.get('none')).value).toBe(0);

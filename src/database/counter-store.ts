@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MysqlAdapter, sql } from 'kysely';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { DB, Db } from './connection';
@@ -21,10 +22,10 @@ export abstract class CounterStore {
    */
   abstract take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim>;
   /**
-   * Gives back one unit taken in the current window; never below zero, a no-op once it ended.
-   * A counter back at zero is forgotten, window and all.
+   * Gives back one unit of each key, taken in the current window; never below zero, a no-op once
+   * it ended. A counter back at zero is forgotten, window and all.
    */
-  abstract refund(key: string): Promise<void>;
+  abstract refund(...keys: string[]): Promise<void>;
   /** The current value, zero once the window has ended. */
   abstract get(key: string): Promise<CounterValue>;
   /** Forgets the counter. */
@@ -49,14 +50,23 @@ export function secondsUntil(expiresAt: number, nowMs: number): number {
 /** Counters in the `counters` table; race-safe across processes sharing the database. */
 @Injectable()
 export class DatabaseCounterStore extends CounterStore {
+  /** SQLite and PostgreSQL claim in one upsert that returns the row; MySQL has no RETURNING. */
+  private readonly upserts: boolean;
+
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly clock: Clock,
   ) {
     super();
+    this.upserts = !(db.getExecutor().adapter instanceof MysqlAdapter);
   }
 
   async increment(key: string, windowSeconds: number): Promise<CounterValue> {
+    if (this.upserts) {
+      const counted = await this.upsert(key, windowSeconds);
+      if (!counted) throw new Error('counter increment returned no row');
+      return counted;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.clock.nowMs();
       const updated = await this.db
@@ -83,11 +93,40 @@ export class DatabaseCounterStore extends CounterStore {
     throw new Error('counter increment did not settle');
   }
 
-  /**
-   * Each step is one conditional statement, so the database serializes concurrent claims on the
-   * row: the guarded UPDATE re-checks `value < max` on the latest row version on every engine.
-   */
   async take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
+    if (max < 1) return { granted: false, value: 0, expiresAt: this.clock.nowMs() + windowSeconds * 1000 };
+    if (!this.upserts) return this.takeStepwise(key, max, windowSeconds);
+    const claimed = await this.upsert(key, windowSeconds, max);
+    if (claimed) return { granted: true, ...claimed };
+    // Refused: the row was live and spent when the upsert locked it. Read when its window ends.
+    const spent = await this.get(key);
+    return { granted: false, value: spent.value, expiresAt: spent.value > 0 ? spent.expiresAt : this.clock.nowMs() + 1000 };
+  }
+
+  /**
+   * One statement, so the database serializes concurrent claims on the row: a new counter is
+   * inserted, an ended window restarts, a live one counts up, and with `max` only while below it.
+   * Returns the counter afterwards, or undefined when `max` refused (no row was written).
+   */
+  private async upsert(key: string, windowSeconds: number, max?: number): Promise<CounterValue | undefined> {
+    const now = this.clock.nowMs();
+    const ended = sql<boolean>`counters.expires_at <= ${now}`;
+    const { rows } = await sql<{ value: number; expires_at: number }>`
+      insert into counters (${sql.ref('key')}, value, expires_at) values (${key}, 1, ${now + windowSeconds * 1000})
+      on conflict (${sql.ref('key')}) do update set
+        value = case when ${ended} then 1 else counters.value + 1 end,
+        expires_at = case when ${ended} then excluded.expires_at else counters.expires_at end
+      ${max === undefined ? sql`` : sql`where ${ended} or counters.value < ${max}`}
+      returning value, expires_at`.execute(this.db);
+    const row = rows[0];
+    return row && { value: Number(row.value), expiresAt: Number(row.expires_at) };
+  }
+
+  /**
+   * MySQL/MariaDB: each step is one conditional statement, so the database serializes concurrent
+   * claims on the row: the guarded UPDATE re-checks `value < max` on the latest row version.
+   */
+  private async takeStepwise(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.clock.nowMs();
       const claimed = await this.db
@@ -106,7 +145,6 @@ export class DatabaseCounterStore extends CounterStore {
         continue;
       }
       const expiresAt = now + windowSeconds * 1000;
-      if (max < 1) return { granted: false, value: 0, expiresAt };
       if (current) {
         // An ended window: restart it, unless another request restarted it first.
         const restarted = await this.db
@@ -128,16 +166,18 @@ export class DatabaseCounterStore extends CounterStore {
     throw new Error('counter claim did not settle');
   }
 
-  async refund(key: string): Promise<void> {
+  /** Two statements for any number of keys. */
+  async refund(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     await this.db
       .updateTable('counters')
       .set((eb) => ({ value: eb('value', '-', 1) }))
-      .where('key', '=', key)
+      .where('key', 'in', keys)
       .where('value', '>', 0)
       .where('expires_at', '>', this.clock.nowMs())
       .execute();
     // Back at zero, the window is forgotten too: its end would tell when someone last tried.
-    await this.db.deleteFrom('counters').where('key', '=', key).where('value', '<=', 0).execute();
+    await this.db.deleteFrom('counters').where('key', 'in', keys).where('value', '<=', 0).execute();
   }
 
   /** Deletes counters whose window has ended (per-client and one-use keys pile up otherwise). */

@@ -33,11 +33,14 @@ if value >= max then return {0, value, ends} end
 return {1, redis.call('HINCRBY', KEYS[1], 'v', 1), ends}
 `;
 
+// Gives back one unit of every key in KEYS, in one round trip.
 const REFUND = `
-local ends = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
-local value = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if ends > tonumber(ARGV[1]) and value > 0 then value = redis.call('HINCRBY', KEYS[1], 'v', -1) end
-if value <= 0 then redis.call('DEL', KEYS[1]) end
+for _, key in ipairs(KEYS) do
+  local ends = tonumber(redis.call('HGET', key, 'e') or '0')
+  local value = tonumber(redis.call('HGET', key, 'v') or '0')
+  if ends > tonumber(ARGV[1]) and value > 0 then value = redis.call('HINCRBY', key, 'v', -1) end
+  if value <= 0 then redis.call('DEL', key) end
+end
 return 0
 `;
 
@@ -74,8 +77,9 @@ export class RedisCounterStore extends CounterStore {
     return { granted: Number(granted) === 1, value: Number(value), expiresAt: Number(expiresAt) };
   }
 
-  async refund(key: string): Promise<void> {
-    await this.redis.eval(REFUND, 1, this.keyPrefix + key, String(this.clock.nowMs()));
+  async refund(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.redis.eval(REFUND, keys.length, ...keys.map((key) => this.keyPrefix + key), String(this.clock.nowMs()));
   }
 
   async reset(key: string): Promise<void> {

@@ -56,7 +56,7 @@ export class SmsSendPolicy {
     for (const budget of this.budgets(facts)) {
       const claim = await this.counters.take(budget.key, budget.max, HOUR_SECONDS);
       if (!claim.granted) {
-        for (const key of claimed) await this.counters.refund(key);
+        await this.counters.refund(...claimed);
         const wait = secondsUntil(claim.expiresAt, this.clock.nowMs());
         this.logger.warn(`SMS refused: the ${budget.name} budget of ${budget.max} an hour is spent`);
         throw new RateLimitedError(`Too many codes are being sent right now. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
@@ -69,7 +69,7 @@ export class SmsSendPolicy {
   async release(phoneDigits: string): Promise<void> {
     if (this.config.mode === 'off') return;
     // Only an admitted number took units; a refused one never reaches its send.
-    for (const budget of this.budgets(numberFacts(phoneDigits))) await this.counters.refund(budget.key);
+    await this.counters.refund(...this.budgets(numberFacts(phoneDigits)).map((budget) => budget.key));
   }
 
   private ruleRefusing(facts: NumberFacts): string | undefined {
