@@ -11,17 +11,48 @@ import { isUniqueViolation } from '../common/infrastructure-errors';
  */
 export type OtpChannel = 'sms' | 'email-verify' | 'email-reset';
 
+export type AttemptClaim =
+  | { outcome: 'claimed' | 'expired'; challenge: OtpChallengeRow }
+  | { outcome: 'none_pending' | 'used_up' };
+
 @Injectable()
 export class OtpRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  findPending(channel: OtpChannel, destination: string): Promise<OtpChallengeRow | undefined> {
-    return this.db
+  /**
+   * Takes one try of the destination's pending code, before it is compared, so that concurrent
+   * guesses cannot exceed `maxAttempts`; says why when there is nothing to compare.
+   */
+  async claimAttempt(channel: OtpChannel, destination: string, maxAttempts: number, now: number): Promise<AttemptClaim> {
+    if (!(this.db.getExecutor().adapter instanceof MysqlAdapter)) {
+      // SQLite and PostgreSQL: the claim and the read in one statement.
+      const claimed = await this.db
+        .updateTable('otp_challenges')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('channel', '=', channel)
+        .where('destination', '=', destination)
+        .where('attempts', '<', maxAttempts)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      if (claimed) return { outcome: 'claimed', challenge: claimed };
+    }
+    const pending = await this.db
       .selectFrom('otp_challenges')
       .selectAll()
       .where('channel', '=', channel)
       .where('destination', '=', destination)
       .executeTakeFirst();
+    if (!pending) return { outcome: 'none_pending' };
+    if (Number(pending.expires_at) <= now) return { outcome: 'expired', challenge: pending };
+    const result = await this.db
+      .updateTable('otp_challenges')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', pending.id)
+      .where('attempts', '<', maxAttempts)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return { outcome: 'used_up' };
+    return { outcome: 'claimed', challenge: { ...pending, attempts: Number(pending.attempts) + 1 } };
   }
 
   /**
@@ -39,20 +70,6 @@ export class OtpRepository {
       : insert.onConflict((conflict) => conflict.columns(['channel', 'destination']).doUpdateSet(fresh))
     ).execute();
     return id;
-  }
-
-  /**
-   * Takes one of the code's tries, before the code is compared; false when they are all taken,
-   * so concurrent guesses cannot exceed the limit.
-   */
-  async claimAttempt(id: string, maxAttempts: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('otp_challenges')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where('attempts', '<', maxAttempts)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 
   /**

@@ -62,7 +62,7 @@ export class OtpService {
       // Last, as its budgets are global: number types, countries, and SMS per hour overall and per country.
       if (channel === 'sms') await this.smsPolicy?.admit(destination);
     } catch (error) {
-      await this.refundAll(claimed);
+      await this.counters.refund(...claimed);
       throw error;
     }
 
@@ -83,7 +83,7 @@ export class OtpService {
     } catch (error) {
       // Undelivered: drop it and give the units back, so the user can ask again at once.
       if (id) await this.challenges.consume(id);
-      await this.refundAll(claimed);
+      await this.counters.refund(...claimed);
       if (channel === 'sms') await this.smsPolicy?.release(destination);
       throw error;
     }
@@ -98,14 +98,11 @@ export class OtpService {
   async verify(channel: OtpChannel, destination: string, code: string, client: string = UNKNOWN_CLIENT): Promise<RedeemedCode> {
     const failure = await this.failureBudget(channel).claim(destination, client);
 
-    const challenge = await this.challenges.findPending(channel, destination);
-    if (!challenge) throw new InvalidCodeError('none_pending');
-    if (Number(challenge.expires_at) <= this.clock.nowMs()) {
-      await this.challenges.consume(challenge.id);
-      throw new InvalidCodeError('expired');
-    }
     // One of the code's own tries, taken before comparing: concurrent guesses cannot exceed them.
-    if (!(await this.challenges.claimAttempt(challenge.id, this.config.maxAttempts))) throw new InvalidCodeError('used_up');
+    const attempt = await this.challenges.claimAttempt(channel, destination, this.config.maxAttempts, this.clock.nowMs());
+    if (attempt.outcome === 'expired') await this.challenges.consume(attempt.challenge.id);
+    if (attempt.outcome !== 'claimed') throw new InvalidCodeError(attempt.outcome);
+    const challenge = attempt.challenge;
 
     const offered = hashCode(this.config.secret, channel, destination, code);
     if (!hashesEqual(offered, challenge.code_hash)) throw new InvalidCodeError('wrong');
@@ -113,7 +110,8 @@ export class OtpService {
     // Of concurrent right guesses, only the one that deletes the code has it.
     if (!(await this.challenges.consume(challenge.id))) throw new InvalidCodeError('used_up');
     await failure.refund();
-    return { restore: () => this.challenges.restore(challenge) };
+    // Put back as it was before this try.
+    return { restore: () => this.challenges.restore({ ...challenge, attempts: Number(challenge.attempts) - 1 }) };
   }
 
   private failureBudget(channel: OtpChannel): FailureBudget {
@@ -141,9 +139,5 @@ export class OtpService {
       throw new RateLimitedError(message, wait);
     }
     claimed.push(key);
-  }
-
-  private async refundAll(keys: string[]): Promise<void> {
-    for (const key of keys) await this.counters.refund(key);
   }
 }
