@@ -4,7 +4,8 @@ import { Clock } from '../common/clock';
 import { DB, Db } from '../database/connection';
 import { UserRow } from '../database/schema';
 import { MesiboTokenService } from '../mesibo/mesibo-token.service';
-import { UsersService } from '../users/users.service';
+import { LoginOutcome, LoginPrecheck, UsersService } from '../users/users.service';
+import { isUniqueViolation } from '../common/infrastructure-errors';
 import { SessionsService } from './sessions.service';
 import { VerifiedIdentity } from './verified-identity';
 
@@ -53,10 +54,9 @@ export class AuthService {
   }
 
   private async issueAndRecord(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
-    const known = await this.users.findByIdentity(identity.method, identity.subject);
-    const address = known?.address ?? identity.address;
-    // Refused logins are refused before mesibo mints a token for the address.
-    if (!known) await this.users.assertMayJoin({ method: identity.method, subject: identity.subject, verified: identity.verified }, address);
+    const proven = { method: identity.method, subject: identity.subject, verified: identity.verified };
+    const precheck = await this.users.precheckLogin(proven, identity.address);
+    const address = precheck.known?.address ?? identity.address;
     const name = identity.displayName ?? client.name;
 
     // mesibo first: if it fails, nothing is written; if our write fails after it answered,
@@ -64,26 +64,31 @@ export class AuthService {
     const issued = await this.mesiboTokens.issueUserToken({ address, appid: client.appid, name });
 
     const now = this.clock.nowMs();
-    const outcome = await this.db.transaction().execute(async (trx) => {
-      const login = await this.users.recordLogin(
-        { method: identity.method, subject: identity.subject, verified: identity.verified },
-        { address, displayName: name, mesiboUid: issued.uid, now },
-        trx,
-      );
-      await this.sessions.record(
-        {
-          userId: login.user.id,
-          identity: { method: identity.method, subject: identity.subject },
-          token: issued.token,
-          appid: client.appid,
-          device: client.device,
-          now,
-          expiresAt: issued.expiresAt.getTime(),
-        },
-        trx,
-      );
-      return login;
-    });
+    const record = (hint?: LoginPrecheck): Promise<LoginOutcome> =>
+      this.db.transaction().execute(async (trx) => {
+        const login = await this.users.recordLogin(proven, { address, displayName: name, mesiboUid: issued.uid, now }, trx, hint);
+        await this.sessions.record(
+          {
+            userId: login.user.id,
+            identity: { method: identity.method, subject: identity.subject },
+            token: issued.token,
+            appid: client.appid,
+            device: client.device,
+            now,
+            expiresAt: issued.expiresAt.getTime(),
+          },
+          trx,
+        );
+        return login;
+      });
+    let outcome: LoginOutcome;
+    try {
+      outcome = await record(precheck);
+    } catch (error) {
+      // A concurrent login created this identity or took the address since the precheck: decide again.
+      if (!isUniqueViolation(error)) throw error;
+      outcome = await record();
+    }
 
     return { user: outcome.user, identity, token: issued.token, expiresAt: issued.expiresAt, newUser: outcome.created };
   }

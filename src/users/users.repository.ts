@@ -148,19 +148,23 @@ export class UsersRepository {
       .execute();
   }
 
-  async recordLogin(userId: string, identity: NewIdentity, mesiboUid: string, now: number, executor: Executor): Promise<void> {
-    await executor
+  /**
+   * Records a login of the user's identity; false when the identity is no longer the user's
+   * (removed meanwhile), and nothing was written.
+   */
+  async recordLogin(user: UserRow, identity: NewIdentity, mesiboUid: string, now: number, executor: Executor): Promise<boolean> {
+    const updated = await executor
       .updateTable('identities')
       .set({ last_login_at: now })
       .where('method', '=', identity.method)
       .where('subject', '=', identity.subject)
-      .execute();
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
     // mesibo keeps a user's uid; write the row only when it did change, which keeps logins light.
-    await executor
-      .updateTable('users')
-      .set({ mesibo_uid: mesiboUid, updated_at: now })
-      .where('id', '=', userId)
-      .where((eb) => eb.or([eb('mesibo_uid', 'is', null), eb('mesibo_uid', '!=', mesiboUid)]))
-      .execute();
+    if (user.mesibo_uid !== mesiboUid) {
+      await executor.updateTable('users').set({ mesibo_uid: mesiboUid, updated_at: now }).where('id', '=', user.id).execute();
+    }
+    return true;
   }
 }

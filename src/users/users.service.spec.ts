@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { Db, migrateToLatest, openDatabase } from '../database/connection';
 import { UserRow } from '../database/schema';
-import { LoginOutcome, UsersService } from './users.service';
+import { isUniqueViolation } from '../common/infrastructure-errors';
+import { LoginOutcome, LoginPrecheck, UsersService } from './users.service';
 import { NewIdentity, UsersRepository } from './users.repository';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -71,6 +72,47 @@ describe('UsersService', () => {
   async function pendingCodes(): Promise<string[]> {
     return (await db.selectFrom('otp_challenges').select(['channel', 'destination']).execute()).map((row) => `${row.channel}:${row.destination}`).sort();
   }
+
+  describe('recordLogin with the precheck of the login', () => {
+    function loginAfter(precheck: LoginPrecheck, identity: NewIdentity, address: string, mesiboUid = 'uid-1'): Promise<LoginOutcome> {
+      return db.transaction().execute((trx) => service.recordLogin(identity, { address, mesiboUid, now: T0 + 1 }, trx, precheck));
+    }
+
+    it('records a known user\'s login without reading again, and writes the user only when the uid changed', async () => {
+      await login(PHONE, '18005551234', { mesiboUid: 'uid-1' });
+      const precheck = await service.precheckLogin(PHONE, '18005551234');
+      expect(precheck.known).toBeDefined();
+      expect(await loginAfter(precheck, PHONE, '18005551234', 'uid-1')).toMatchObject({ created: false, user: { id: precheck.known?.id } });
+      expect((await allUsers())[0]).toMatchObject({ mesibo_uid: 'uid-1', updated_at: T0 });
+      await loginAfter(precheck, PHONE, '18005551234', 'uid-2');
+      expect((await allUsers())[0]).toMatchObject({ mesibo_uid: 'uid-2', updated_at: T0 + 1 });
+    });
+
+    it('decides again when the known identity was removed after the precheck', async () => {
+      const owner = (await login(PHONE, '18005551234')).user;
+      await db.transaction().execute((trx) => service.recordLogin(EMAIL, { address: '18005551234', mesiboUid: 'uid-1', now: T0 }, trx));
+      const precheck = await service.precheckLogin(PHONE, '18005551234');
+      const phoneIdentity = (await service.listIdentities(owner.id)).find((identity) => identity.method === 'phone');
+      await service.unlinkIdentity(owner.id, phoneIdentity?.id ?? '', T0);
+      await expect(loginAfter(precheck, PHONE, '18005551234')).rejects.toBeInstanceOf(IdentityRemovedError);
+    });
+
+    it('fails with a unique violation when another login created the user after the precheck, and succeeds without it', async () => {
+      const precheck = await service.precheckLogin(PHONE, '18005551234');
+      expect(precheck).toEqual({ addressOwner: undefined });
+      await login(PHONE, '18005551234');
+      const error = await rejectionOf(loginAfter(precheck, PHONE, '18005551234'));
+      expect(isUniqueViolation(error)).toBe(true);
+      expect(await allUsers()).toHaveLength(1);
+      expect((await login(PHONE, '18005551234')).created).toBe(false);
+    });
+
+    it('refuses in the precheck what recordLogin would refuse', async () => {
+      await login(EMAIL, 'ada@example.com');
+      await expect(service.precheckLogin({ ...GOOGLE, verified: false }, 'ada@example.com')).rejects.toBeInstanceOf(IdentityInUseError);
+      expect(await service.precheckLogin(GOOGLE, 'ada@example.com')).toMatchObject({ addressOwner: { address: 'ada@example.com' } });
+    });
+  });
 
   describe('recordLogin', () => {
     it('creates a user with the address of the identity on the first login, and finds the same user on the next', async () => {

@@ -9,6 +9,12 @@ export interface LoginOutcome {
   created: boolean;
 }
 
+/**
+ * What a login found before mesibo was asked (see precheckLogin): the identity's user, or, for a
+ * new identity, the user that owns its address and that it will join (none: a new user).
+ */
+export type LoginPrecheck = { known: UserRow } | { known?: undefined; addressOwner?: UserRow };
+
 /** Users and their identities, and the rules that tie one to the other. */
 @Injectable()
 export class UsersService {
@@ -62,15 +68,27 @@ export class UsersService {
    * Records a successful login of `identity` inside the caller's transaction: the existing user,
    * or the user that already owns `address` when the identity is verified, or a new user.
    * A user's address never changes once created.
+   *
+   * With the `precheck` of this login, the reads it made are not made again: a known user's
+   * login is one update, a new user's two inserts. Should another request have created the
+   * identity or taken the address since, an insert fails with a unique violation; the caller
+   * then runs its transaction again without the precheck.
    */
   async recordLogin(
     identity: NewIdentity,
     login: { address: string; displayName?: string; mesiboUid: string; now: number },
     executor: Executor,
+    precheck?: LoginPrecheck,
   ): Promise<LoginOutcome> {
+    if (precheck?.known) {
+      const known = precheck.known;
+      if (await this.users.recordLogin(known, identity, login.mesiboUid, login.now, executor)) return { user: known, created: false };
+    } else if (precheck && !precheck.addressOwner) {
+      return this.createUser(identity, login, executor);
+    }
     const known = await this.users.findByIdentity(identity.method, identity.subject, executor);
     if (known) {
-      await this.users.recordLogin(known.id, identity, login.mesiboUid, login.now, executor);
+      await this.users.recordLogin(known, identity, login.mesiboUid, login.now, executor);
       return { user: known, created: false };
     }
     const owner = await this.joinableOwner(identity, login.address, executor);
@@ -78,9 +96,27 @@ export class UsersService {
       await this.users.insertIdentity(owner.id, identity, login.now, executor);
       return { user: owner, created: false };
     }
+    return this.createUser(identity, login, executor);
+  }
+
+  private async createUser(
+    identity: NewIdentity,
+    login: { address: string; displayName?: string; mesiboUid: string; now: number },
+    executor: Executor,
+  ): Promise<LoginOutcome> {
     const user = await this.users.insertUser(login, executor);
     await this.users.insertIdentity(user.id, identity, login.now, executor);
     return { user, created: true };
+  }
+
+  /**
+   * The reads a login makes before mesibo is asked; throws what recordLogin would, so a refused
+   * login is refused before a token is minted for the address.
+   */
+  async precheckLogin(identity: NewIdentity, address: string): Promise<LoginPrecheck> {
+    const known = await this.users.findByIdentity(identity.method, identity.subject);
+    if (known) return { known };
+    return { addressOwner: await this.joinableOwner(identity, address, undefined) };
   }
 
   /**
