@@ -15,13 +15,13 @@ export interface BenchDatabase {
 }
 
 /**
- * A database of its own for one benchmark: a file in a new temporary directory (SQLite), or a new
- * `bench_<random>` database on the PostgreSQL server `pgServer` (whose user needs CREATEDB).
- * `drop()` removes it again.
+ * A database of its own for one benchmark: a file in a new temporary directory (SQLite; under
+ * `sqliteParent`, by default the system's temporary directory), or a new `bench_<random>` database
+ * on the PostgreSQL server `pgServer` (whose user needs CREATEDB). `drop()` removes it again.
  */
-export async function createDatabase(engine: BenchEngine, pgServer: string, label: string): Promise<BenchDatabase> {
+export async function createDatabase(engine: BenchEngine, pgServer: string, label: string, sqliteParent = tmpdir()): Promise<BenchDatabase> {
   if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'mesibo-backend-bench-'));
+    const dir = mkdtempSync(join(sqliteParent, 'mesibo-backend-bench-'));
     const file = join(dir, `${label}.db`);
     return {
       url: `sqlite:${file}`,

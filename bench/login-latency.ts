@@ -29,7 +29,7 @@ import { migrateToLatest, openDatabase } from '../src/database/connection';
 import { MesiboSimulator, randomAppToken } from '../src/mesibo-simulator/mesibo-simulator';
 import { SmsGateway } from '../test/support/sms-gateway';
 import { BenchDatabase, createDatabase, percentile, printRows } from './bench-support';
-import { FIRST_UNSEEDED_PHONE, redact, seededPhone, seedUsers, settle } from './seed-users';
+import { FIRST_UNSEEDED_PHONE, LAST_VALID_PHONE, MAX_SEEDED_USERS, redact, seededPhone, seedUsers, settle } from './seed-users';
 
 type Engine = 'sqlite' | 'postgres';
 type Case = 'new' | 'existing';
@@ -103,6 +103,7 @@ function readOptions(): Options {
     threshold: Number(values.threshold),
   };
   if (options.logins % options.rounds !== 0) throw new Error('--logins must be a multiple of --rounds');
+  if (Math.max(options.small, options.large) > MAX_SEEDED_USERS) throw new Error(`--small and --large: at most ${MAX_SEEDED_USERS} users`);
   return options;
 }
 
@@ -186,7 +187,10 @@ class BenchApp {
   }
 
   phoneFor(kind: Case): string {
-    if (kind === 'new') return String(this.nextNewPhone++);
+    if (kind === 'new') {
+      if (this.nextNewPhone > LAST_VALID_PHONE) throw new Error('ran out of valid phone numbers for new users');
+      return String(this.nextNewPhone++);
+    }
     return seededPhone(Math.floor(Math.random() * this.population));
   }
 

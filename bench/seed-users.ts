@@ -15,15 +15,24 @@ import { parseArgs } from 'node:util';
 import { Db, migrateToLatest, openDatabase } from '../src/database/connection';
 
 /**
- * The phone number of seeded user `i`. Australian mobile numbers (61 4xx xxx xxx): every one of
- * 61400000000 … 61499999999 is valid for libphonenumber, so the service accepts them unchanged and
- * they normalize to themselves. (10000000000 + i would not: +1 000… is not a valid number.)
+ * Phone numbers the benchmarks can use: Australian mobiles +61 40… to +61 43…. libphonenumber's
+ * full metadata takes every national number 4[0-36]\d{7} as a mobile, so all 40 million of these
+ * are valid and normalize to themselves, and the service accepts them as they are. Not every
+ * 614… number is: about 9% of 61400000000–61499999999 are not valid (61441…–61443…, 61445…,
+ * 61446…, 61453…, 61471… and parts of 6147…–6149…). Nor is 10000000000 + i: +1 000… is not valid.
  */
-export const FIRST_SEEDED_PHONE = 61_400_000_000;
-/** Numbers from here on are never seeded (up to 10 million users): logins of new users use them. */
+export const FIRST_VALID_PHONE = 61_400_000_000;
+export const LAST_VALID_PHONE = 61_439_999_999;
+
+/** Seeded user `i` has FIRST_SEEDED_PHONE + i. */
+export const FIRST_SEEDED_PHONE = FIRST_VALID_PHONE;
+/** Numbers from here on are never seeded: logins of new users use them, up to LAST_VALID_PHONE. */
 export const FIRST_UNSEEDED_PHONE = 61_410_000_000;
+/** The most users seedUsers() writes, so that seeded numbers stay below FIRST_UNSEEDED_PHONE. */
+export const MAX_SEEDED_USERS = FIRST_UNSEEDED_PHONE - FIRST_SEEDED_PHONE;
 
 export function seededPhone(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_SEEDED_USERS) throw new Error(`no seeded phone number for user ${index}`);
   return String(FIRST_SEEDED_PHONE + index);
 }
 
@@ -81,6 +90,7 @@ export function engineOf(db: Db): Engine {
  * random token), exactly the rows a first login writes.
  */
 export async function seedUsers(db: Db, count: number, options: SeedOptions = {}): Promise<SeedResult> {
+  if (count > MAX_SEEDED_USERS) throw new Error(`at most ${MAX_SEEDED_USERS} users: their phone numbers would run into those of new users`);
   const engine = engineOf(db);
   const rowsPerStatement = Math.max(
     1,
