@@ -52,12 +52,20 @@ export class RedisCounterStore extends CounterStore {
     private readonly clock: Clock,
   ) {
     super();
+    // Defined scripts run by EVALSHA (loaded once, on the first NOSCRIPT): Redis neither receives
+    // nor hashes the script text on every call, as it does for EVAL.
+    redis.defineCommand('counterIncrement', { numberOfKeys: 1, lua: INCREMENT });
+    redis.defineCommand('counterTake', { numberOfKeys: 1, lua: TAKE });
+    redis.defineCommand('counterRefund', { lua: REFUND });
+  }
+
+  private run(command: 'counterIncrement' | 'counterTake' | 'counterRefund', ...args: Array<string | number>): Promise<unknown> {
+    return (this.redis as unknown as Record<typeof command, (...a: Array<string | number>) => Promise<unknown>>)[command](...args);
   }
 
   async increment(key: string, windowSeconds: number): Promise<CounterValue> {
-    const [value, expiresAt] = (await this.redis.eval(
-      INCREMENT,
-      1,
+    const [value, expiresAt] = (await this.run(
+      'counterIncrement',
       this.keyPrefix + key,
       String(this.clock.nowMs()),
       String(windowSeconds * 1000),
@@ -66,9 +74,8 @@ export class RedisCounterStore extends CounterStore {
   }
 
   async take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
-    const [granted, value, expiresAt] = (await this.redis.eval(
-      TAKE,
-      1,
+    const [granted, value, expiresAt] = (await this.run(
+      'counterTake',
       this.keyPrefix + key,
       String(this.clock.nowMs()),
       String(windowSeconds * 1000),
@@ -79,7 +86,7 @@ export class RedisCounterStore extends CounterStore {
 
   async refund(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.eval(REFUND, keys.length, ...keys.map((key) => this.keyPrefix + key), String(this.clock.nowMs()));
+    await this.run('counterRefund', keys.length, ...keys.map((key) => this.keyPrefix + key), String(this.clock.nowMs()));
   }
 
   async reset(key: string): Promise<void> {
