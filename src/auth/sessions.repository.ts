@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
+import { PreparedQuery } from '../database/prepared-query';
 import { SessionRow } from '../database/schema';
 import { Executor, IdentityKey } from '../users/users.repository';
 
@@ -26,28 +27,19 @@ export class SessionsRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
   async insert(session: NewSessionRecord, executor: Executor): Promise<void> {
-    await executor
-      .insertInto('sessions')
-      .values({
-        ...session,
-        id: randomUUID(),
-        revoked_at: null,
-        token_ciphertext: session.token_ciphertext ?? null,
-        proven_at: session.proven_at ?? session.created_at,
-        login_method: session.login_method ?? null,
-        login_subject: session.login_subject ?? null,
-      })
-      .execute();
+    await insertSession.affected(executor, {
+      ...session,
+      id: randomUUID(),
+      revoked_at: null,
+      token_ciphertext: session.token_ciphertext ?? null,
+      proven_at: session.proven_at ?? session.created_at,
+      login_method: session.login_method ?? null,
+      login_subject: session.login_subject ?? null,
+    });
   }
 
   findLiveByTokenHash(tokenHash: string, now: number): Promise<SessionRow | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
+    return liveSessionByTokenHash.first(this.db, { tokenHash, now });
   }
 
   /** Records a new proof of the account in a live session; false when the session is gone. */
@@ -104,3 +96,26 @@ export class SessionsRepository {
     return Number(result.numUpdatedRows) === 1 ? session : undefined;
   }
 }
+
+// The statements of every login and every authenticated request, prepared once (see PreparedQuery).
+
+const insertSession = new PreparedQuery((runner, v: SessionRow) =>
+  runner.insertInto('sessions').values({
+    id: v.id,
+    user_id: v.user_id,
+    token_hash: v.token_hash,
+    token_ciphertext: v.token_ciphertext,
+    app_id: v.app_id,
+    device: v.device,
+    created_at: v.created_at,
+    expires_at: v.expires_at,
+    revoked_at: v.revoked_at,
+    proven_at: v.proven_at,
+    login_method: v.login_method,
+    login_subject: v.login_subject,
+  }),
+);
+
+const liveSessionByTokenHash = new PreparedQuery((runner, v: { tokenHash: string; now: number }) =>
+  runner.selectFrom('sessions').selectAll().where('token_hash', '=', v.tokenHash).where('revoked_at', 'is', null).where('expires_at', '>', v.now),
+);

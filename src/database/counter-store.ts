@@ -3,6 +3,7 @@ import { MysqlAdapter, sql } from 'kysely';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { DB, Db } from './connection';
+import { PreparedQuery } from './prepared-query';
 
 /**
  * Short-lived counters that every instance of the service must agree on (wrong-try budgets,
@@ -110,15 +111,8 @@ export class DatabaseCounterStore extends CounterStore {
    */
   private async upsert(key: string, windowSeconds: number, max?: number): Promise<CounterValue | undefined> {
     const now = this.clock.nowMs();
-    const ended = sql<boolean>`counters.expires_at <= ${now}`;
-    const { rows } = await sql<{ value: number; expires_at: number }>`
-      insert into counters (${sql.ref('key')}, value, expires_at) values (${key}, 1, ${now + windowSeconds * 1000})
-      on conflict (${sql.ref('key')}) do update set
-        value = case when ${ended} then 1 else counters.value + 1 end,
-        expires_at = case when ${ended} then excluded.expires_at else counters.expires_at end
-      ${max === undefined ? sql`` : sql`where ${ended} or counters.value < ${max}`}
-      returning value, expires_at`.execute(this.db);
-    const row = rows[0];
+    const values = { key, now, expiresAt: now + windowSeconds * 1000, max };
+    const row = max === undefined ? await countUp.first(this.db, values) : await claimUnit.first(this.db, values);
     return row && { value: Number(row.value), expiresAt: Number(row.expires_at) };
   }
 
@@ -169,15 +163,11 @@ export class DatabaseCounterStore extends CounterStore {
   /** Two statements for any number of keys. */
   async refund(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db
-      .updateTable('counters')
-      .set((eb) => ({ value: eb('value', '-', 1) }))
-      .where('key', 'in', keys)
-      .where('value', '>', 0)
-      .where('expires_at', '>', this.clock.nowMs())
-      .execute();
+    const { giveBack, forgetEmpty } = refundsOf(keys.length);
+    const values = { ...keys, now: this.clock.nowMs() };
+    await giveBack.affected(this.db, values);
     // Back at zero, the window is forgotten too: its end would tell when someone last tried.
-    await this.db.deleteFrom('counters').where('key', 'in', keys).where('value', '<=', 0).execute();
+    await forgetEmpty.affected(this.db, values);
   }
 
   /** Deletes counters whose window has ended (per-client and one-use keys pile up otherwise). */
@@ -191,13 +181,67 @@ export class DatabaseCounterStore extends CounterStore {
   }
 
   async get(key: string): Promise<CounterValue> {
-    const row = await this.db
-      .selectFrom('counters')
-      .select(['value', 'expires_at'])
-      .where('key', '=', key)
-      .where('expires_at', '>', this.clock.nowMs())
-      .executeTakeFirst();
+    const row = await liveCounter.first(this.db, { key, now: this.clock.nowMs() });
     return row ? { value: Number(row.value), expiresAt: Number(row.expires_at) } : { value: 0, expiresAt: 0 };
   }
 }
 
+// The statements of every login, prepared once (see PreparedQuery).
+
+interface UpsertValues {
+  key: string;
+  now: number;
+  expiresAt: number;
+  max?: number;
+}
+
+/**
+ * One statement, so the database serializes concurrent claims on the row: a new counter is
+ * inserted, an ended window restarts, a live one counts up, and with `max` only while below it.
+ * Returns the counter afterwards, or no row when `max` refused (nothing was written).
+ */
+function upsertCounter(withMax: boolean): PreparedQuery<UpsertValues, { value: number; expires_at: number }> {
+  return new PreparedQuery((runner, v: UpsertValues) => {
+    const ended = sql<boolean>`counters.expires_at <= ${v.now}`;
+    return {
+      compile: () =>
+        sql<{ value: number; expires_at: number }>`
+          insert into counters (${sql.ref('key')}, value, expires_at) values (${v.key}, 1, ${v.expiresAt})
+          on conflict (${sql.ref('key')}) do update set
+            value = case when ${ended} then 1 else counters.value + 1 end,
+            expires_at = case when ${ended} then excluded.expires_at else counters.expires_at end
+          ${withMax ? sql`where ${ended} or counters.value < ${v.max}` : sql``}
+          returning value, expires_at`.compile(runner),
+    };
+  });
+}
+const countUp = upsertCounter(false);
+const claimUnit = upsertCounter(true);
+
+const liveCounter = new PreparedQuery((runner, v: { key: string; now: number }) =>
+  runner.selectFrom('counters').select(['value', 'expires_at']).where('key', '=', v.key).where('expires_at', '>', v.now),
+);
+
+type RefundValues = Record<number, string> & { now: number };
+const refundsByCount = new Map<number, { giveBack: PreparedQuery<RefundValues, unknown>; forgetEmpty: PreparedQuery<RefundValues, unknown> }>();
+
+/** The refund statements for `count` keys (values 0 … count-1). */
+function refundsOf(count: number): { giveBack: PreparedQuery<RefundValues, unknown>; forgetEmpty: PreparedQuery<RefundValues, unknown> } {
+  let refunds = refundsByCount.get(count);
+  if (!refunds) {
+    const keysOf = (v: RefundValues): string[] => Array.from({ length: count }, (_, i) => v[i]);
+    refunds = {
+      giveBack: new PreparedQuery((runner, v: RefundValues) =>
+        runner
+          .updateTable('counters')
+          .set((eb) => ({ value: eb('value', '-', 1) }))
+          .where('key', 'in', keysOf(v))
+          .where('value', '>', 0)
+          .where('expires_at', '>', v.now),
+      ),
+      forgetEmpty: new PreparedQuery((runner, v: RefundValues) => runner.deleteFrom('counters').where('key', 'in', keysOf(v)).where('value', '<=', 0)),
+    };
+    refundsByCount.set(count, refunds);
+  }
+  return refunds;
+}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MysqlAdapter } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
+import { PreparedQuery } from '../database/prepared-query';
 import { OtpChallengeRow } from '../database/schema';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 
@@ -26,15 +27,7 @@ export class OtpRepository {
   async claimAttempt(channel: OtpChannel, destination: string, maxAttempts: number, now: number): Promise<AttemptClaim> {
     if (!(this.db.getExecutor().adapter instanceof MysqlAdapter)) {
       // SQLite and PostgreSQL: the claim and the read in one statement.
-      const claimed = await this.db
-        .updateTable('otp_challenges')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('channel', '=', channel)
-        .where('destination', '=', destination)
-        .where('attempts', '<', maxAttempts)
-        .where('expires_at', '>', now)
-        .returningAll()
-        .executeTakeFirst();
+      const claimed = await claimLiveAttempt.first(this.db, { channel, destination, maxAttempts, now });
       if (claimed) return { outcome: 'claimed', challenge: claimed };
     }
     const pending = await this.db
@@ -62,13 +55,7 @@ export class OtpRepository {
    */
   async replace(challenge: Omit<OtpChallengeRow, 'id' | 'attempts'>): Promise<string> {
     const id = randomUUID();
-    const row = { ...challenge, id, attempts: 0 };
-    const fresh = { id, code_hash: row.code_hash, attempts: 0, created_at: row.created_at, expires_at: row.expires_at };
-    const insert = this.db.insertInto('otp_challenges').values(row);
-    await (this.db.getExecutor().adapter instanceof MysqlAdapter
-      ? insert.onDuplicateKeyUpdate(fresh)
-      : insert.onConflict((conflict) => conflict.columns(['channel', 'destination']).doUpdateSet(fresh))
-    ).execute();
+    await upsertChallenge.affected(this.db, { ...challenge, id });
     return id;
   }
 
@@ -86,7 +73,29 @@ export class OtpRepository {
 
   /** Deletes the challenge; false when it was already gone (used by a concurrent request). */
   async consume(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('otp_challenges').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    return (await deleteChallenge.affected(this.db, { id })) === 1;
   }
 }
+
+// The statements of every login, prepared once (see PreparedQuery).
+
+const claimLiveAttempt = new PreparedQuery((runner, v: { channel: OtpChannel; destination: string; maxAttempts: number; now: number }) =>
+  runner
+    .updateTable('otp_challenges')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('channel', '=', v.channel)
+    .where('destination', '=', v.destination)
+    .where('attempts', '<', v.maxAttempts)
+    .where('expires_at', '>', v.now)
+    .returningAll(),
+);
+
+const upsertChallenge = new PreparedQuery((runner, v: Omit<OtpChallengeRow, 'attempts'>) => {
+  const fresh = { id: v.id, code_hash: v.code_hash, attempts: 0, created_at: v.created_at, expires_at: v.expires_at };
+  const insert = runner.insertInto('otp_challenges').values({ ...fresh, channel: v.channel, destination: v.destination });
+  return runner.getExecutor().adapter instanceof MysqlAdapter
+    ? insert.onDuplicateKeyUpdate(fresh)
+    : insert.onConflict((conflict) => conflict.columns(['channel', 'destination']).doUpdateSet(fresh));
+});
+
+const deleteChallenge = new PreparedQuery((runner, v: { id: string }) => runner.deleteFrom('otp_challenges').where('id', '=', v.id));

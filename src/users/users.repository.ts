@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DB, Db } from '../database/connection';
+import { PreparedQuery, QueryRunner } from '../database/prepared-query';
 import { IdentityRow, UserRow } from '../database/schema';
 
 /** Where a write happens: the database or a transaction of the caller. */
-export type Executor = Pick<Db, 'selectFrom' | 'insertInto' | 'updateTable' | 'deleteFrom'>;
+export type Executor = QueryRunner;
 
 export interface IdentityKey {
   method: string;
@@ -30,17 +31,11 @@ export class UsersRepository {
   }
 
   findByAddress(address: string, executor: Executor = this.db): Promise<UserRow | undefined> {
-    return executor.selectFrom('users').selectAll().where('address', '=', address).executeTakeFirst();
+    return userByAddress.first(executor, { address });
   }
 
   findByIdentity(method: string, subject: string, executor: Executor = this.db): Promise<UserRow | undefined> {
-    return executor
-      .selectFrom('users')
-      .innerJoin('identities', 'identities.user_id', 'users.id')
-      .selectAll('users')
-      .where('identities.method', '=', method)
-      .where('identities.subject', '=', subject)
-      .executeTakeFirst();
+    return userByIdentity.first(executor, { method, subject });
   }
 
   findIdentity(method: string, subject: string): Promise<IdentityRow | undefined> {
@@ -129,23 +124,20 @@ export class UsersRepository {
       created_at: user.now,
       updated_at: user.now,
     };
-    await executor.insertInto('users').values(row).execute();
+    await insertUser.affected(executor, row);
     return row;
   }
 
   async insertIdentity(userId: string, identity: NewIdentity, now: number, executor: Executor = this.db): Promise<void> {
-    await executor
-      .insertInto('identities')
-      .values({
-        id: randomUUID(),
-        user_id: userId,
-        method: identity.method,
-        subject: identity.subject,
-        verified: identity.verified ? 1 : 0,
-        created_at: now,
-        last_login_at: now,
-      })
-      .execute();
+    await insertIdentity.affected(executor, {
+      id: randomUUID(),
+      user_id: userId,
+      method: identity.method,
+      subject: identity.subject,
+      verified: identity.verified ? 1 : 0,
+      created_at: now,
+      last_login_at: now,
+    });
   }
 
   /**
@@ -153,14 +145,8 @@ export class UsersRepository {
    * (removed meanwhile), and nothing was written.
    */
   async recordLogin(user: UserRow, identity: NewIdentity, mesiboUid: string, now: number, executor: Executor): Promise<boolean> {
-    const updated = await executor
-      .updateTable('identities')
-      .set({ last_login_at: now })
-      .where('method', '=', identity.method)
-      .where('subject', '=', identity.subject)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return false;
+    const updated = await recordIdentityLogin.affected(executor, { method: identity.method, subject: identity.subject, userId: user.id, now });
+    if (updated !== 1) return false;
     // mesibo keeps a user's uid; write the row only when it did change, which keeps logins light.
     if (user.mesibo_uid !== mesiboUid) {
       await executor.updateTable('users').set({ mesibo_uid: mesiboUid, updated_at: now }).where('id', '=', user.id).execute();
@@ -168,3 +154,48 @@ export class UsersRepository {
     return true;
   }
 }
+
+// The statements of every login, prepared once (see PreparedQuery).
+
+const userByAddress = new PreparedQuery((runner, v: { address: string }) => runner.selectFrom('users').selectAll().where('address', '=', v.address));
+
+const userByIdentity = new PreparedQuery((runner, v: IdentityKey) =>
+  runner
+    .selectFrom('users')
+    .innerJoin('identities', 'identities.user_id', 'users.id')
+    .selectAll('users')
+    .where('identities.method', '=', v.method)
+    .where('identities.subject', '=', v.subject),
+);
+
+const insertUser = new PreparedQuery((runner, v: UserRow) =>
+  runner.insertInto('users').values({
+    id: v.id,
+    address: v.address,
+    display_name: v.display_name,
+    mesibo_uid: v.mesibo_uid,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+  }),
+);
+
+const insertIdentity = new PreparedQuery((runner, v: IdentityRow) =>
+  runner.insertInto('identities').values({
+    id: v.id,
+    user_id: v.user_id,
+    method: v.method,
+    subject: v.subject,
+    verified: v.verified,
+    created_at: v.created_at,
+    last_login_at: v.last_login_at,
+  }),
+);
+
+const recordIdentityLogin = new PreparedQuery((runner, v: IdentityKey & { userId: string; now: number }) =>
+  runner
+    .updateTable('identities')
+    .set({ last_login_at: v.now })
+    .where('method', '=', v.method)
+    .where('subject', '=', v.subject)
+    .where('user_id', '=', v.userId),
+);
