@@ -1,42 +1,52 @@
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import cluster from 'node:cluster';
+import { startBuiltInMesiboIfNoAppToken } from './cluster/built-in-mesibo';
+import { startupFromPrimary, WorkerStartup } from './cluster/worker-startup';
 import { errorMessage } from './common/errors';
 import { allConfigs, ConfigError } from './config';
 import { loadAppConfig } from './config/app.config';
 import { loadDotEnvFile, validateAll } from './config/env';
-import { loadMesiboConfig } from './config/mesibo.config';
-import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
-import { MesiboSimulator, randomAppToken } from './mesibo-simulator/mesibo-simulator';
 
-async function bootstrap(): Promise<void> {
-  const logger = new Logger('Bootstrap');
+const logger = new Logger('Bootstrap');
+
+async function main(): Promise<void> {
   loadDotEnvFile();
   // Validate every setting of every namespace before anything starts: one line per problem, all at once.
   validateAll(allConfigs);
 
-  // Without an App Token, development runs against the built-in mesibo simulator.
-  let mesibo: MesiboEndpointOverride | undefined;
-  let simulator: MesiboSimulator | undefined;
-  if (loadMesiboConfig().appToken === undefined) {
-    const appToken = randomAppToken();
-    simulator = await new MesiboSimulator({ appToken }).start();
-    mesibo = { apiUrl: simulator.url, appToken };
-    logger.warn(
-      `MESIBO_APP_TOKEN is not set: using the built-in mesibo simulator at ${simulator.url} (development only; its tokens do not work with real mesibo)`,
-    );
+  const { clusterWorkers } = loadAppConfig();
+  if (clusterWorkers > 1) {
+    // A worker: the primary has migrated the database and may run the simulator for all workers.
+    if (cluster.isWorker) return serve(await startupFromPrimary());
+    // The primary only forks and watches the workers; it loads none of the application.
+    const { runClusterPrimary } = await import('./cluster/cluster-primary');
+    process.exit(await runClusterPrimary(clusterWorkers));
   }
 
-  const app = await NestFactory.create(AppModule.register({ mesibo }), { bodyParser: false });
+  const mesibo = await startBuiltInMesiboIfNoAppToken(logger);
+  await serve({ mesibo: mesibo?.endpoint }, () => mesibo?.stop());
+}
+
+/** Runs the Nest application on the configured port until SIGTERM/SIGINT. */
+async function serve(startup: WorkerStartup, afterClose?: () => Promise<void> | undefined): Promise<void> {
+  // Loaded here, not at the top: a cluster's primary never needs them.
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = await import('./app.module');
+  const { configureApp } = await import('./app.setup');
+
+  const app = await NestFactory.create(AppModule.register({ mesibo: startup.mesibo }), { bodyParser: false });
   configureApp(app);
-  // On SIGTERM/SIGINT: stop accepting, let requests in flight finish, close pools, exit 0.
+  // On SIGTERM/SIGINT: stop accepting, let requests in flight finish, close pools, exit 0. Once:
+  // Ctrl-C reaches a worker both from the terminal and from its primary.
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
       logger.log(`${signal} received: finishing requests in flight, then stopping`);
       void app
         .close()
-        .then(() => simulator?.stop())
+        .then(() => afterClose?.())
         .then(
           () => process.exit(0),
           (error: unknown) => {
@@ -51,7 +61,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Listening on ${await app.getUrl()}`);
 }
 
-bootstrap().catch((error: unknown) => {
+main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(describeConfigError(error));
   } else {

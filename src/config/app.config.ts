@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { booleanSetting, IsBooleanSetting, isProduction, readEnv, splitList, throwIfProblems } from './env';
 
 class AppEnv {
@@ -61,6 +62,10 @@ class AppEnv {
   @Min(0)
   @Max(120000)
   SHUTDOWN_DELAY_MS: number = 0;
+
+  /** Worker processes sharing the port (node:cluster): 1 to 64, or `auto` for one per CPU core. */
+  @IsString()
+  CLUSTER_WORKERS: string = '1';
 }
 
 export interface AppConfig {
@@ -80,6 +85,8 @@ export interface AppConfig {
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs/openapi.json. */
   apiDocs: boolean;
   shutdownDelayMs: number;
+  /** Worker processes serving the port; 1 is a single process without a cluster. */
+  clusterWorkers: number;
 }
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -90,6 +97,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const origins = vars.CORS_ORIGINS !== undefined ? splitList(vars.CORS_ORIGINS) : production ? [] : ['*'];
   problems.push(...origins.filter((origin) => origin !== '*' && !isOrigin(origin)).map(corsProblem));
   const trustProxy = parseTrustProxy(vars.TRUST_PROXY, problems);
+  const clusterWorkers = parseClusterWorkers(vars.CLUSTER_WORKERS, problems);
   if (production && booleanSetting(vars.DEV_PRINT_CODES, false)) {
     problems.push('DEV_PRINT_CODES=true is refused in production: codes are never printed there');
   }
@@ -105,6 +113,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy,
     apiDocs: booleanSetting(vars.API_DOCS, !production),
     shutdownDelayMs: vars.SHUTDOWN_DELAY_MS,
+    clusterWorkers,
   };
 }
 
@@ -122,6 +131,18 @@ function isOrigin(value: string): boolean {
 
 function corsProblem(origin: string): string {
   return `CORS_ORIGINS has "${origin}", which is not an origin such as https://chat.example.com (scheme://host[:port], no path; separate several with commas)`;
+}
+
+const MAX_CLUSTER_WORKERS = 64;
+
+function parseClusterWorkers(value: string, problems: string[]): number {
+  const trimmed = value.trim().toLowerCase();
+  // One per core; past 64 workers the database connections (DB_POOL_MAX each) run out before the cores do.
+  if (trimmed === 'auto') return Math.min(MAX_CLUSTER_WORKERS, availableParallelism());
+  const count = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (count >= 1 && count <= MAX_CLUSTER_WORKERS) return count;
+  problems.push(`CLUSTER_WORKERS must be a whole number from 1 to ${MAX_CLUSTER_WORKERS}, or auto (one worker per CPU core)`);
+  return 1;
 }
 
 /** Names proxy-addr (Express) knows for groups of addresses. */
