@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { booleanSetting, IsBooleanSetting, readEnv } from './env';
 
 class DatabaseEnv {
@@ -33,9 +33,16 @@ class DatabaseEnv {
   @Min(100)
   @Max(600000)
   DB_ACQUIRE_TIMEOUT_MS: number = 3000;
+
+  /** When a SQLite commit reaches the disk: `normal` at checkpoints, `full` at every commit. */
+  @IsIn(['normal', 'full'])
+  SQLITE_SYNCHRONOUS: string = 'normal';
 }
 
 export type DatabaseEngine = 'sqlite' | 'postgres' | 'mysql';
+
+/** SQLite's `synchronous` pragma, in WAL mode: `full` syncs every commit, `normal` only at checkpoints. */
+export type SqliteSynchronous = 'normal' | 'full';
 
 export interface DatabaseConfig {
   url: string;
@@ -46,6 +53,7 @@ export interface DatabaseConfig {
   poolMax: number;
   statementTimeoutMs: number;
   acquireTimeoutMs: number;
+  sqliteSynchronous: SqliteSynchronous;
 }
 
 export function databaseEngineOf(url: string): DatabaseEngine {
@@ -63,6 +71,7 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
     poolMax: vars.DB_POOL_MAX,
     statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
     acquireTimeoutMs: vars.DB_ACQUIRE_TIMEOUT_MS,
+    sqliteSynchronous: vars.SQLITE_SYNCHRONOUS as SqliteSynchronous,
   };
 }
 

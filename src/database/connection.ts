@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { Pool, PoolClient, types } from 'pg';
 import { errorMessage } from '../common/errors';
 import { isDatabaseUnavailable } from '../common/infrastructure-errors';
-import { databaseEngineOf } from '../config/database.config';
+import { databaseEngineOf, SqliteSynchronous } from '../config/database.config';
 import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
 
@@ -40,6 +40,8 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
   /** Longest a caller waits for a pooled connection, including opening one (SQLite: for a lock). Default 5000. */
   acquireTimeoutMs?: number;
+  /** SQLite only: `normal` (default) syncs the write-ahead log at checkpoints, `full` at every commit. */
+  sqliteSynchronous?: SqliteSynchronous;
 }
 
 /** After the server's own statement timeout, how long to wait for its answer before giving up on the connection. */
@@ -54,7 +56,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 5000;
   switch (databaseEngineOf(url)) {
     case 'sqlite':
-      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: openSqlite(url, acquireTimeoutMs) }) });
+      return new Kysely<DatabaseSchema>({
+        dialect: new SqliteDialect({ database: openSqlite(url, acquireTimeoutMs, options.sqliteSynchronous ?? 'normal') }),
+      });
     case 'postgres':
       return new Kysely<DatabaseSchema>({
         dialect: new PostgresDialect({ pool: openPostgresPool(url, poolMax, acquireTimeoutMs, options.statementTimeoutMs) }),
@@ -171,7 +175,7 @@ function int8AsNumber(oid: number, format?: 'text' | 'binary'): (value: string) 
   return types.getTypeParser(oid, format) as (value: string) => unknown;
 }
 
-function openSqlite(url: string, busyTimeoutMs: number): SqliteDatabase.Database {
+function openSqlite(url: string, busyTimeoutMs: number, synchronous: SqliteSynchronous): SqliteDatabase.Database {
   const location = url.replace(/^sqlite:(\/\/)?/, '');
   const filename = location === ':memory:' ? ':memory:' : resolve(location);
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
@@ -181,6 +185,10 @@ function openSqlite(url: string, busyTimeoutMs: number): SqliteDatabase.Database
   // a lock too. WAL lets readers proceed while one writer writes.
   sqlite.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   sqlite.pragma('journal_mode = WAL');
+  // Set every time: SQLite's own default depends on whether the file was already in WAL mode when
+  // opened (NORMAL) or switched just now (FULL). With WAL, NORMAL never loses consistency; a power
+  // cut may lose the last commits, a crash of this process loses none.
+  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
 }

@@ -21,6 +21,7 @@ const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
           poolMax: config.poolMax,
           statementTimeoutMs: config.statementTimeoutMs,
           acquireTimeoutMs: config.acquireTimeoutMs,
+          sqliteSynchronous: config.sqliteSynchronous,
         }),
     },
     {
