@@ -22,6 +22,7 @@ import { isDatabaseUnavailable } from '../common/infrastructure-errors';
 import { databaseEngineOf, SqliteSynchronous } from '../config/database.config';
 import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
+import { CachingSqliteDatabase } from './sqlite-statement-cache';
 
 export type Db = Kysely<DatabaseSchema>;
 
@@ -57,7 +58,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   switch (databaseEngineOf(url)) {
     case 'sqlite':
       return new Kysely<DatabaseSchema>({
-        dialect: new SqliteDialect({ database: openSqlite(url, acquireTimeoutMs, options.sqliteSynchronous ?? 'normal') }),
+        dialect: new SqliteDialect({
+          database: new CachingSqliteDatabase(openSqlite(url, acquireTimeoutMs, options.sqliteSynchronous ?? 'normal')),
+        }),
       });
     case 'postgres':
       return new Kysely<DatabaseSchema>({
