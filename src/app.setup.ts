@@ -19,6 +19,8 @@ export function configureApp(app: INestApplication): void {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   const express = app.getHttpAdapter().getInstance() as Application;
   express.disable('x-powered-by');
+  // An ETag is a SHA-1 of every answer, and none of ours can be revalidated (no-store, POSTs).
+  express.disable('etag');
   express.set('trust proxy', config.trustProxy);
   applySecurityHeaders(app);
 
@@ -28,13 +30,6 @@ export function configureApp(app: INestApplication): void {
     allowedHeaders: ['Content-Type', 'Authorization'],
     maxAge: 600,
     optionsSuccessStatus: 204,
-  });
-
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    // Replies carry tokens and codes: no cache may keep them.
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    next();
   });
 
   // The op API reads its own body and checks its fields (legacy-fields.ts); everything else is REST.

@@ -11,6 +11,10 @@ function expectCommonHeaders(headers: Record<string, string>): void {
   expect(headers['x-frame-options']).toBe('DENY');
   expect(headers['referrer-policy']).toBe('no-referrer');
   expect(headers['x-powered-by']).toBeUndefined();
+  // Answers carry tokens and codes: no cache keeps them, and none is revalidated.
+  expect(headers['cache-control']).toContain('no-store');
+  expect(headers['pragma']).toBe('no-cache');
+  expect(headers['etag']).toBeUndefined();
 }
 
 /** The directives of a Content-Security-Policy header, by name. */
