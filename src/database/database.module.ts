@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { Clock } from '../common/clock';
 import { errorMessage } from '../common/errors';
 import { ConfigError, databaseConfig, redisConfig } from '../config';
@@ -9,6 +9,13 @@ import { CounterStore, DatabaseCounterStore } from './counter-store';
 import { RedisCounterStore } from './redis-counter-store';
 
 const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/** ioredis is loaded only when REDIS_URL is set: no start pays for it otherwise. */
+function connectRedis(url: string): Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Client = (require('ioredis') as typeof import('ioredis')).default;
+  return new Client(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+}
 
 @Global()
 @Module({
@@ -29,9 +36,7 @@ const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
       provide: CounterStore,
       inject: [redisConfig.KEY, DB, Clock],
       useFactory: (redis: ConfigType<typeof redisConfig>, db: Db, clock: Clock): CounterStore =>
-        redis.url
-          ? new RedisCounterStore(new Redis(redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }), redis.keyPrefix, clock)
-          : new DatabaseCounterStore(db, clock),
+        redis.url ? new RedisCounterStore(connectRedis(redis.url), redis.keyPrefix, clock) : new DatabaseCounterStore(db, clock),
     },
   ],
   exports: [DB, CounterStore],
