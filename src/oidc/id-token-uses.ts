@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { InvalidIdTokenError } from '../common/errors';
 import { CounterStore } from '../database/counter-store';
 import { ID_TOKEN_CLOCK_TOLERANCE_SECONDS } from './id-token-verifier';

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { errors, jwtVerify, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { InvalidIdTokenError, ProviderUnavailableError, errorMessage } from '../common/errors';
 import { OidcDiscoveryProviderConfig } from '../config/oidc.config';
 import { nonceMatches } from './id-token-nonce';
+import { jose } from './oidc-libraries';
 import { OidcProviders } from './oidc-providers';
 
 /** jose errors that mean the provider's key set could not be had, not that the token is bad. */
@@ -27,6 +28,7 @@ export class IdTokenVerifier {
 
   async verify(provider: OidcDiscoveryProviderConfig, idToken: string, nonce?: string): Promise<JWTPayload> {
     const { issuer, jwks } = await this.providers.discover(provider);
+    const { errors, jwtVerify } = jose();
     const audiences = [provider.clientId, ...provider.audiences];
     let payload: JWTPayload;
     let typ: string | undefined;

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { generators } from 'openid-client';
 import { InvalidIdTokenError } from '../common/errors';
 import { OAuth2ProviderConfig } from '../config/oidc.config';
 import { ProviderClaims } from './oidc-identity';
+import { openidClient } from './oidc-libraries';
 import { OidcLoginState } from './oidc-login-states';
 import { OidcProviders } from './oidc-providers';
 import { ProviderHttpError, providerFailure } from './provider-failure';
@@ -27,7 +27,7 @@ export class OAuth2CodeFlow {
     url.searchParams.set('redirect_uri', this.providers.redirectUri(provider));
     if (provider.scopes.length > 0) url.searchParams.set('scope', provider.scopes.join(' '));
     url.searchParams.set('state', login.state);
-    url.searchParams.set('code_challenge', generators.codeChallenge(login.codeVerifier));
+    url.searchParams.set('code_challenge', openidClient().generators.codeChallenge(login.codeVerifier));
     url.searchParams.set('code_challenge_method', 'S256');
     return url.toString();
   }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { generators, TokenSet } from 'openid-client';
+import type { TokenSet } from 'openid-client';
 import { OidcDiscoveryProviderConfig } from '../config/oidc.config';
 import { ProviderClaims } from './oidc-identity';
+import { openidClient } from './oidc-libraries';
 import { OidcLoginState } from './oidc-login-states';
 import { OidcProviders } from './oidc-providers';
 import { providerFailure } from './provider-failure';
@@ -24,7 +25,7 @@ export class OidcCodeFlow {
       scope: provider.scopes.join(' '),
       state: login.state,
       nonce: login.nonce,
-      code_challenge: generators.codeChallenge(login.codeVerifier),
+      code_challenge: openidClient().generators.codeChallenge(login.codeVerifier),
       code_challenge_method: 'S256',
     });
   }

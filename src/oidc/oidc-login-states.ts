@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { generators } from 'openid-client';
 import { Clock } from '../common/clock';
 import { InvalidRequestError } from '../common/errors';
+import { openidClient } from './oidc-libraries';
 import { OidcLoginStatesRepository } from './oidc-login-states.repository';
 
 /** How long a started web login may take to come back. */
@@ -38,7 +38,7 @@ export class OidcLoginStates {
       state: randomToken(),
       provider,
       nonce: randomToken(),
-      codeVerifier: generators.codeVerifier(),
+      codeVerifier: openidClient().generators.codeVerifier(),
       appId,
       returnTo,
       expiresAt: now + LOGIN_STATE_TTL_MS,

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { createRemoteJWKSet, JWTVerifyGetKey } from 'jose';
-import { BaseClient, custom, Issuer } from 'openid-client';
+import type { JWTVerifyGetKey } from 'jose';
+import type { BaseClient, Issuer } from 'openid-client';
 import { NotFoundError, ProviderUnavailableError, errorMessage } from '../common/errors';
 import { OidcDiscoveryProviderConfig, OidcProviderConfig, oidcConfig } from '../config/oidc.config';
+import { jose, openidClient } from './oidc-libraries';
 
 /** An OpenID Connect provider after discovery: an openid-client client and the provider's signing keys. */
 export interface DiscoveredProvider {
@@ -55,9 +56,10 @@ export class OidcProviders {
   }
 
   private async runDiscovery(provider: OidcDiscoveryProviderConfig): Promise<DiscoveredProvider> {
+    const openid = openidClient();
     let issuer: Issuer;
     try {
-      issuer = await Issuer.discover(provider.issuer);
+      issuer = await openid.Issuer.discover(provider.issuer);
     } catch (error) {
       this.logger.warn(`Discovery of OIDC provider ${provider.name} at ${provider.issuer} failed: ${errorMessage(error)}`);
       throw new ProviderUnavailableError();
@@ -74,8 +76,8 @@ export class OidcProviders {
       response_types: ['code'],
     });
     // As the ID token check of the native flow: a little slack between the provider's clock and ours.
-    client[custom.clock_tolerance] = 30;
+    client[openid.custom.clock_tolerance] = 30;
     this.logger.log(`Discovered OIDC provider ${provider.name} (${issuer.metadata.issuer})`);
-    return { issuer: issuer.metadata.issuer, client, jwks: createRemoteJWKSet(new URL(jwksUri)) };
+    return { issuer: issuer.metadata.issuer, client, jwks: jose().createRemoteJWKSet(new URL(jwksUri)) };
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { errors } from 'openid-client';
 import { DomainError, InvalidIdTokenError, ProviderUnavailableError, errorMessage } from '../common/errors';
+import { openidClient } from './oidc-libraries';
 
 /** Raised by the provider HTTP calls of this module for an answer outside 2xx. */
 export class ProviderHttpError extends Error {
@@ -21,6 +21,7 @@ export function providerFailure(logger: Logger, provider: string, step: string, 
   if (error instanceof DomainError) return error;
   const cause = (error as { cause?: unknown } | null)?.cause;
   logger.warn(`OIDC ${step} with ${provider} failed: ${errorMessage(error)}${cause ? ` (${errorMessage(cause)})` : ''}`);
+  const { errors } = openidClient();
   if (error instanceof errors.OPError) {
     const status = error.response?.statusCode ?? 400;
     return status >= 500 || error.error === 'temporarily_unavailable' || error.error === 'server_error'

@@ -2,7 +2,6 @@ import { EmailConfig, OtpConfig } from '../../config';
 import { ConsoleOtpSender, ConsoleSenderSetting } from './console-otp.sender';
 import { OtpSender } from './otp-sender';
 import { RoutingOtpSender } from './routing-otp.sender';
-import { SmtpOtpSender } from './smtp-otp.sender';
 import { WebhookOtpSender } from './webhook-otp.sender';
 
 /** A channel that is switched off (email while EMAIL_LOGIN=false): nothing should reach it. */
@@ -27,7 +26,14 @@ export function selectOtpSender(otp: OtpConfig, email: EmailConfig): OtpSender {
   const mail = !email.loginEnabled
     ? new DisabledOtpSender()
     : email.sender === 'smtp'
-      ? new SmtpOtpSender(email.smtpUrl ?? '', email.from)
+      ? smtpSender(email.smtpUrl ?? '', email.from)
       : consoleSender!;
   return new RoutingOtpSender(sms, mail);
+}
+
+/** nodemailer is loaded only with EMAIL_SENDER=smtp: no other start pays for it. */
+function smtpSender(smtpUrl: string, from: string): OtpSender {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SmtpOtpSender } = require('./smtp-otp.sender') as typeof import('./smtp-otp.sender');
+  return new SmtpOtpSender(smtpUrl, from);
 }
