@@ -67,10 +67,14 @@ interface Options {
   baseline?: string;
   /** CLUSTER_WORKERS of the service and the baseline. */
   workers: number;
+  /** CLUSTER_WORKERS of the baseline; the same as the service's unless given. */
+  baselineWorkers: number;
   database?: string;
   redis?: string;
   coldStarts: number;
   cpuProf?: string;
+  /** Flags for node itself, per build (e.g. V8 heap settings to compare). */
+  nodeArgs: Record<'service' | 'baseline', string[]>;
   build: boolean;
 }
 
@@ -85,10 +89,13 @@ function readOptions(): Options {
       targets: { type: 'string' },
       baseline: { type: 'string' },
       workers: { type: 'string', default: '1' },
+      'baseline-workers': { type: 'string' },
       database: { type: 'string' },
       redis: { type: 'string' },
       'cold-starts': { type: 'string', default: '5' },
       'cpu-prof': { type: 'string' },
+      'service-node-args': { type: 'string', default: '' },
+      'baseline-node-args': { type: 'string', default: '' },
       build: { type: 'boolean', default: false },
     },
   });
@@ -116,10 +123,12 @@ function readOptions(): Options {
     targets: TARGET_NAMES.filter((name) => targets.includes(name)),
     baseline,
     workers: count('workers', values.workers, 1),
+    baselineWorkers: count('baseline-workers', values['baseline-workers'] ?? values.workers, 1),
     database: values.database,
     redis: values.redis,
     coldStarts: count('cold-starts', values['cold-starts'], 0),
     cpuProf: values['cpu-prof'],
+    nodeArgs: { service: splitArgs(values['service-node-args']), baseline: splitArgs(values['baseline-node-args']) },
     build: values.build,
   };
 }
@@ -425,9 +434,6 @@ async function main(): Promise<void> {
     OTP_SENDER: 'webhook',
     OTP_WEBHOOK_URL: inbox.url,
     EMAIL_LOGIN: 'false',
-    // More than 1 makes the process a cluster primary with that many workers; a build without the
-    // setting ignores it.
-    CLUSTER_WORKERS: String(options.workers),
     // Every login comes from 127.0.0.1 and goes to +61: lift the limits that count per client,
     // per country and per hour, so that they count (their cost is part of a login) but never refuse.
     THROTTLE_LIMIT: '1000000000',
@@ -446,7 +452,10 @@ async function main(): Promise<void> {
     if (options.redis) cleanups.push(() => deleteRedisKeys(options.redis!, redisPrefix));
     const cwd = join(work, name);
     mkdirSync(cwd);
-    const env = { ...commonEnv, DATABASE_URL: database.url, ...(options.redis ? { REDIS_URL: options.redis, REDIS_KEY_PREFIX: redisPrefix } : {}) };
+    // More than 1 makes the process a cluster primary with that many workers; a build without the
+    // setting ignores it.
+    const workers = String(name === 'baseline' ? options.baselineWorkers : options.workers);
+    const env = { ...commonEnv, CLUSTER_WORKERS: workers, DATABASE_URL: database.url, ...(options.redis ? { REDIS_URL: options.redis, REDIS_KEY_PREFIX: redisPrefix } : {}) };
     builds.push({ name, entry: name === 'baseline' ? serviceEntryOf(options.baseline!) : serviceEntryOf(ROOT), env, cwd });
     storage.push(`${name}: database ${redact(database.url)}${options.redis ? `, counters in ${redact(options.redis)} under ${redisPrefix}` : ', counters in the database'}`);
   }
@@ -455,7 +464,7 @@ async function main(): Promise<void> {
     `login flow under load on ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}\n` +
       `service: ${describeCheckout(ROOT)}\n` +
       (baselineDescription ? `baseline: ${baselineDescription}\n` : '') +
-      (builds.length > 0 ? `CLUSTER_WORKERS=${options.workers}\n${storage.join('\n')}\n` : '') +
+      (builds.length > 0 ? `${builds.map((b) => `${b.name}: CLUSTER_WORKERS=${b.env.CLUSTER_WORKERS}`).join(', ')}\n${storage.join('\n')}\n` : '') +
       `mesibo simulator pid ${simulator.child.pid}`,
   );
 
@@ -468,7 +477,7 @@ async function main(): Promise<void> {
   for (const name of options.targets) {
     const build = builds.find((b) => b.name === name);
     const started = build
-      ? await startService(build.env, build.cwd, { label: name, entry: build.entry, nodeArgs })
+      ? await startService(build.env, build.cwd, { label: name, entry: build.entry, nodeArgs: [...nodeArgs, ...options.nodeArgs[build.name]] })
       : await startBare({ WEBHOOK_URL: inbox.url, MESIBO_API_URL: simulator.url, MESIBO_APP_TOKEN: appToken, OTP_SECRET: otpSecret }, join(work, 'bare'));
     cleanups.push(() => started.child.stop());
     targets.set(name, { name, child: started.child, pool: pool(started.url) });
@@ -701,3 +710,7 @@ main().catch(async (error: unknown) => {
   await cleanUp();
   process.exitCode = 1;
 });
+
+function splitArgs(value: string): string[] {
+  return value.split(/\s+/).filter(Boolean);
+}
