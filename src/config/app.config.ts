@@ -135,6 +135,11 @@ function corsProblem(origin: string): string {
 
 const MAX_CLUSTER_WORKERS = 64;
 
+/** The CLUSTER_WORKERS a configuration asks for (1 when it is not valid: validation reports that). */
+export function clusterWorkersOf(env: NodeJS.ProcessEnv = process.env): number {
+  return parseClusterWorkers(env.CLUSTER_WORKERS ?? '1', []);
+}
+
 function parseClusterWorkers(value: string, problems: string[]): number {
   const trimmed = value.trim().toLowerCase();
   // One per core; past 64 workers the database connections (DB_POOL_MAX each) run out before the cores do.

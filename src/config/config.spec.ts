@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { loadAppConfig } from './app.config';
+import { loadThrottleConfig } from './throttle.config';
 import { loadClientConfig } from './client.config';
 import { loadDatabaseConfig } from './database.config';
 import { ConfigError } from './env';
@@ -106,6 +108,17 @@ describe('configuration', () => {
         tokenExpiryMinutes: 60,
         retries: 0,
         appToken: 'abcdefgh12',
+      });
+    });
+
+    it('shares the cores among the workers for password hashes, unless told', () => {
+      const cores = availableParallelism();
+      expect(loadThrottleConfig({}).passwordHashConcurrency).toBe(cores);
+      expect(loadThrottleConfig({ CLUSTER_WORKERS: 'auto' }).passwordHashConcurrency).toBe(1);
+      expect(loadThrottleConfig({ CLUSTER_WORKERS: String(cores * 4) }).passwordHashConcurrency).toBe(1);
+      expect(loadThrottleConfig({ CLUSTER_WORKERS: 'auto', PASSWORD_HASH_CONCURRENCY: '3' })).toMatchObject({
+        passwordHashConcurrency: 3,
+        passwordHashQueueLimit: 48,
       });
     });
 

@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { availableParallelism } from 'node:os';
+import { clusterWorkersOf } from './app.config';
 import { readEnv } from './env';
 
 /** Limits on work that costs us (or a paid provider) and that anybody can ask for without logging in. */
@@ -51,7 +52,8 @@ export interface ThrottleConfig {
 
 export function loadThrottleConfig(env: NodeJS.ProcessEnv = process.env): ThrottleConfig {
   const vars = readEnv(ThrottleEnv, env);
-  const passwordHashConcurrency = vars.PASSWORD_HASH_CONCURRENCY ?? availableParallelism();
+  // The cores, shared by the cluster's workers: each worker hashes on its share.
+  const passwordHashConcurrency = vars.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor(availableParallelism() / clusterWorkersOf(env)));
   return {
     limit: vars.THROTTLE_LIMIT,
     windowSeconds: vars.THROTTLE_WINDOW_SECONDS,
