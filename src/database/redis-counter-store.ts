@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { Clock } from '../common/clock';
 import { BudgetClaim, CounterStore, CounterValue } from './counter-store';
 
