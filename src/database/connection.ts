@@ -1,10 +1,18 @@
-import { Kysely, Migrator, sql, SqliteAdapter } from 'kysely';
+import { Kysely, Migrator, MysqlAdapter, sql, SqliteAdapter } from 'kysely';
 import { errorMessage } from '../common/errors';
 import { databaseEngineOf, SqliteSynchronous } from '../config/database.config';
 import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
 
 export type Db = Kysely<DatabaseSchema>;
+
+/**
+ * Whether the engine answers INSERT/UPDATE … RETURNING (SQLite and PostgreSQL), so that a claim and
+ * the read of what it claimed are one statement; MySQL/MariaDB have no RETURNING.
+ */
+export function supportsReturning(db: Pick<Db, 'getExecutor'>): boolean {
+  return !(db.getExecutor().adapter instanceof MysqlAdapter);
+}
 
 /** Injection token of the Kysely instance. */
 export const DB = Symbol('DB');

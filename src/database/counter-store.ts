@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MysqlAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/infrastructure-errors';
-import { DB, Db } from './connection';
+import { DB, Db, supportsReturning } from './connection';
 import { PreparedQuery } from './prepared-query';
 
 /**
@@ -51,7 +51,7 @@ export function secondsUntil(expiresAt: number, nowMs: number): number {
 /** Counters in the `counters` table; race-safe across processes sharing the database. */
 @Injectable()
 export class DatabaseCounterStore extends CounterStore {
-  /** SQLite and PostgreSQL claim in one upsert that returns the row; MySQL has no RETURNING. */
+  /** SQLite and PostgreSQL claim in one upsert that returns the row (see supportsReturning). */
   private readonly upserts: boolean;
 
   constructor(
@@ -59,7 +59,7 @@ export class DatabaseCounterStore extends CounterStore {
     private readonly clock: Clock,
   ) {
     super();
-    this.upserts = !(db.getExecutor().adapter instanceof MysqlAdapter);
+    this.upserts = supportsReturning(db);
   }
 
   async increment(key: string, windowSeconds: number): Promise<CounterValue> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MysqlAdapter } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { DB, Db } from '../database/connection';
+import { DB, Db, supportsReturning } from '../database/connection';
 import { PreparedQuery } from '../database/prepared-query';
 import { OtpChallengeRow } from '../database/schema';
 import { isUniqueViolation } from '../common/infrastructure-errors';
@@ -25,8 +25,8 @@ export class OtpRepository {
    * guesses cannot exceed `maxAttempts`; says why when there is nothing to compare.
    */
   async claimAttempt(channel: OtpChannel, destination: string, maxAttempts: number, now: number): Promise<AttemptClaim> {
-    if (!(this.db.getExecutor().adapter instanceof MysqlAdapter)) {
-      // SQLite and PostgreSQL: the claim and the read in one statement.
+    if (supportsReturning(this.db)) {
+      // The claim and the read in one statement.
       const claimed = await claimLiveAttempt.first(this.db, { channel, destination, maxAttempts, now });
       if (claimed) return { outcome: 'claimed', challenge: claimed };
     }
