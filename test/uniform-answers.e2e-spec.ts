@@ -91,6 +91,26 @@ describe('the same answers for confirmed, unconfirmed and unknown email addresse
     return answers.get('confirmed')!;
   }
 
+  /**
+   * Sends `attempt` for each address until it is no longer refused with 401 (at most 200 times),
+   * expects the three sequences of statuses equal and ending in 429.
+   */
+  async function sameUntilRefused(attempt: (email: string) => Promise<request.Response>): Promise<void> {
+    const attempts = new Map<State, string[]>();
+    for (const state of STATES) {
+      const statuses: string[] = [];
+      let last: request.Response;
+      do {
+        last = await attempt(ADDRESS[state]);
+        statuses.push(String(last.status));
+      } while (last.status === 401 && statuses.length < 200);
+      attempts.set(state, statuses);
+    }
+    expect(attempts.get('confirmed')?.at(-1)).toBe('429');
+    expect(attempts.get('unconfirmed')).toEqual(attempts.get('confirmed'));
+    expect(attempts.get('unknown')).toEqual(attempts.get('confirmed'));
+  }
+
   /** A stranger registers every address with a password of their own, and waits for the codes that go out. */
   async function strangerRegistersAll(): Promise<void> {
     const before = { unconfirmed: inbox.count(ADDRESS.unconfirmed), unknown: inbox.count(ADDRESS.unknown) };
@@ -131,19 +151,7 @@ describe('the same answers for confirmed, unconfirmed and unknown email addresse
     t.clock.advance(3600);
     await strangerRegistersAll();
 
-    const attempts = new Map<State, string[]>();
-    for (const state of STATES) {
-      const statuses: string[] = [];
-      let last: request.Response;
-      do {
-        last = await api().post('/v1/auth/email/verify').send({ email: ADDRESS[state], code: WRONG_CODE, password: PROBE_PASSWORD });
-        statuses.push(String(last.status));
-      } while (last.status === 401 && statuses.length < 200);
-      attempts.set(state, statuses);
-    }
-    expect(attempts.get('confirmed')?.at(-1)).toBe('429');
-    expect(attempts.get('unconfirmed')).toEqual(attempts.get('confirmed'));
-    expect(attempts.get('unknown')).toEqual(attempts.get('confirmed'));
+    await sameUntilRefused((email) => api().post('/v1/auth/email/verify').send({ email, code: WRONG_CODE, password: PROBE_PASSWORD }));
 
     const refused = await sameFor(async (email) =>
       answerOf(await api().post('/v1/auth/email/verify').send({ email, code: WRONG_CODE, password: PROBE_PASSWORD })),
@@ -173,19 +181,7 @@ describe('the same answers for confirmed, unconfirmed and unknown email addresse
   it("login: the stranger's tries run out after as many attempts for each address, with the same 429 on both surfaces", async () => {
     await strangerRegistersAll();
 
-    const attempts = new Map<State, string[]>();
-    for (const state of STATES) {
-      const statuses: string[] = [];
-      let last: request.Response;
-      do {
-        last = await restLogin(ADDRESS[state], PROBE_PASSWORD);
-        statuses.push(String(last.status));
-      } while (last.status === 401 && statuses.length < 200);
-      attempts.set(state, statuses);
-    }
-    expect(attempts.get('confirmed')?.at(-1)).toBe('429');
-    expect(attempts.get('unconfirmed')).toEqual(attempts.get('confirmed'));
-    expect(attempts.get('unknown')).toEqual(attempts.get('confirmed'));
+    await sameUntilRefused((email) => restLogin(email, PROBE_PASSWORD));
 
     const rest = await sameFor(async (email) => answerOf(await restLogin(email, PROBE_PASSWORD)));
     expect(rest.status).toBe(429);
