@@ -10,6 +10,8 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
 interface Subject {
   store: CounterStore;
   close(): Promise<void>;
+  /** Redis: forgets the loaded scripts, as a restart or a failover to a replica does. */
+  flushScripts?(): Promise<void>;
 }
 
 /** The same contract for both implementations, on real servers. */
@@ -35,8 +37,9 @@ if (process.env.E2E_REDIS_URL) {
   implementations.push([
     'redis',
     (clock) => {
-      const store = new RedisCounterStore(new Redis(url), `e2e-${randomBytes(6).toString('hex')}:`, clock);
-      return Promise.resolve({ store, close: () => store.close() });
+      const redis = new Redis(url);
+      const store = new RedisCounterStore(redis, `e2e-${randomBytes(6).toString('hex')}:`, clock);
+      return Promise.resolve({ store, close: () => store.close(), flushScripts: async () => void (await redis.script('FLUSH')) });
     },
   ]);
 }
@@ -129,6 +132,19 @@ describe.each(implementations)('CounterStore on %s', (_name, create) => {
     expect(await subject.store.take('w', 1, 90)).toEqual({ granted: true, value: 1, expiresAt: clock.nowMs() + 90_000 });
     expect(await subject.store.increment('w', 10)).toEqual({ value: 2, expiresAt: clock.nowMs() + 90_000 });
   });
+
+  if (_name === 'redis') {
+    it('keeps counting when the server has forgotten its scripts', async () => {
+      const flush = (): Promise<void> => subject.flushScripts!();
+      await subject.store.take('s', 3, 60);
+      await flush();
+      expect(await subject.store.take('s', 3, 60)).toMatchObject({ granted: true, value: 2 });
+      await flush();
+      await subject.store.refund('s');
+      await flush();
+      expect(await subject.store.increment('s', 60)).toMatchObject({ value: 2 });
+    });
+  }
 
   it('refuses every claim on a budget of zero', async () => {
     expect((await subject.store.take('none', 0, 60)).granted).toBe(false);
