@@ -2,9 +2,8 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { loadAppConfig } from '../config/app.config';
 import { DatabaseConfig, loadDatabaseConfig } from '../config/database.config';
-import { ConfigError } from '../config/env';
 import { loadOtpConfig } from '../config/otp.config';
-import { migrateToLatest, openDatabase, pendingMigrations } from '../database/connection';
+import { openDatabase, prepareSchema } from '../database/connection';
 import { startBuiltInMesiboIfNoAppToken } from './built-in-mesibo';
 import { superviseWorkers } from './worker-supervisor';
 
@@ -19,7 +18,7 @@ const SHUTDOWN_GRACE_MS = 30_000;
  */
 export async function runClusterPrimary(workers: number): Promise<number> {
   const logger = new Logger('Cluster');
-  await prepareSchema(loadDatabaseConfig(), logger);
+  await prepareSchemaOnce(loadDatabaseConfig(), logger);
   const mesibo = await startBuiltInMesiboIfNoAppToken(logger);
   const env = {
     ...sharedOtpSecret(logger),
@@ -39,22 +38,12 @@ export async function runClusterPrimary(workers: number): Promise<number> {
 }
 
 /** Applies the pending migrations once, before any worker starts; or, with DB_MIGRATE=false, refuses a schema that lacks some. */
-async function prepareSchema(config: DatabaseConfig, logger: Logger): Promise<void> {
+async function prepareSchemaOnce(config: DatabaseConfig, logger: Logger): Promise<void> {
   // No statement timeout: a migration may rewrite a large table.
   const db = openDatabase(config.url, { poolMax: 1, acquireTimeoutMs: config.acquireTimeoutMs });
   try {
-    if (config.migrateOnStart) {
-      const applied = await migrateToLatest(db);
-      if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
-      return;
-    }
-    const pending = await pendingMigrations(db);
-    if (pending.length > 0) {
-      throw new ConfigError(
-        `DB_MIGRATE=false, but the database lacks ${pending.length} migration(s) of this build: ${pending.join(', ')}; ` +
-          'apply them with `npm run migrate` (or `node dist/database/migrate.js`), or start with DB_MIGRATE=true',
-      );
-    }
+    const applied = await prepareSchema(db, config.migrateOnStart);
+    if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
   } finally {
     await db.destroy();
   }

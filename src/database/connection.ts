@@ -1,6 +1,7 @@
 import { Kysely, Migrator, MysqlAdapter, sql, SqliteAdapter } from 'kysely';
 import { errorMessage } from '../common/errors';
 import { databaseEngineOf, SqliteSynchronous } from '../config/database.config';
+import { ConfigError } from '../config/env';
 import { migrationProvider } from './migrations';
 import { DatabaseSchema } from './schema';
 
@@ -94,6 +95,23 @@ const MIGRATION_LOCK_WAIT_MS = 60_000;
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const migrations = await new Migrator({ db, provider: migrationProvider }).getMigrations();
   return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
+/**
+ * What a start does to the schema: applies the pending migrations (returns their names), or, when
+ * `migrate` is off (DB_MIGRATE=false), refuses a database that lacks some of this build's, since
+ * requests would fail on it.
+ */
+export async function prepareSchema(db: Db, migrate: boolean): Promise<string[]> {
+  if (migrate) return migrateToLatest(db);
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    throw new ConfigError(
+      `DB_MIGRATE=false, but the database lacks ${pending.length} migration(s) of this build: ${pending.join(', ')}; ` +
+        'apply them with `npm run migrate` (or `node dist/database/migrate.js`), or start with DB_MIGRATE=true',
+    );
+  }
+  return [];
 }
 
 async function runMigrator(migrator: Migrator): Promise<string[]> {

@@ -3,8 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
 import { Clock } from '../common/clock';
 import { errorMessage } from '../common/errors';
-import { ConfigError, databaseConfig, redisConfig } from '../config';
-import { DB, Db, migrateToLatest, openDatabase, pendingMigrations } from './connection';
+import { databaseConfig, redisConfig } from '../config';
+import { DB, Db, openDatabase, prepareSchema } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
 import { RedisCounterStore } from './redis-counter-store';
 
@@ -52,13 +52,12 @@ export class DatabaseModule implements OnModuleInit, OnApplicationBootstrap, OnA
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (!this.config.migrateOnStart) return this.refuseOutdatedSchema();
     // Migrations may run longer than any request: on a server, they get a connection of their own
     // without the statement timeout. (SQLite has a single connection, and no statement timeout.)
-    const migrationDb =
-      this.config.engine === 'sqlite' ? this.db : openDatabase(this.config.url, { poolMax: 1, acquireTimeoutMs: this.config.acquireTimeoutMs });
+    const ownConnection = this.config.migrateOnStart && this.config.engine !== 'sqlite';
+    const migrationDb = ownConnection ? openDatabase(this.config.url, { poolMax: 1, acquireTimeoutMs: this.config.acquireTimeoutMs }) : this.db;
     try {
-      const applied = await migrateToLatest(migrationDb);
+      const applied = await prepareSchema(migrationDb, this.config.migrateOnStart);
       if (applied.length > 0) this.logger.log(`Applied migrations: ${applied.join(', ')}`);
     } finally {
       if (migrationDb !== this.db) await migrationDb.destroy();
@@ -79,15 +78,5 @@ export class DatabaseModule implements OnModuleInit, OnApplicationBootstrap, OnA
     clearInterval(this.purgeTimer);
     if (this.counters instanceof RedisCounterStore) await this.counters.close();
     await this.db.destroy();
-  }
-
-  /** With DB_MIGRATE=false, a schema older than this build would fail requests: refuse to start. */
-  private async refuseOutdatedSchema(): Promise<void> {
-    const pending = await pendingMigrations(this.db);
-    if (pending.length === 0) return;
-    throw new ConfigError(
-      `DB_MIGRATE=false, but the database lacks ${pending.length} migration(s) of this build: ${pending.join(', ')}; ` +
-        'apply them with `npm run migrate` (or `node dist/database/migrate.js`), or start with DB_MIGRATE=true',
-    );
   }
 }
