@@ -6,13 +6,14 @@ import { errorMessage } from './common/errors';
 import { allConfigs, ConfigError } from './config';
 import { loadAppConfig } from './config/app.config';
 import { loadDotEnvFile, validateAll } from './config/env';
+import { LOGIN_METHOD_SETTINGS } from './login-methods';
 
 const logger = new Logger('Bootstrap');
 
 async function main(): Promise<void> {
   loadDotEnvFile();
   // Validate every setting of every namespace before anything starts: one line per problem, all at once.
-  validateAll(allConfigs);
+  validateAll([...allConfigs, ...LOGIN_METHOD_SETTINGS]);
 
   const { clusterWorkers } = loadAppConfig();
   if (clusterWorkers > 1) {

@@ -20,10 +20,14 @@ import { IdentitiesController } from './identities.controller';
 import { RecentProofGuard } from './recent-proof.guard';
 import { RecentProofService } from './recent-proof.service';
 import { SessionTokenCipher } from './sessions.token-cipher';
+import { LoginMethodRegistry } from './methods/login-method.registry';
+import { LoginMethodsController } from './methods/login-methods.controller';
+import { MethodLoginService } from './methods/method-login.service';
 
 @Module({
   imports: [PassportModule, OtpModule, UsersModule],
-  controllers: [AuthController, EmailAuthController, MeController, IdentitiesController],
+  // LoginMethodsController last: its `:method/login` route must not shadow a fixed one.
+  controllers: [AuthController, EmailAuthController, MeController, IdentitiesController, LoginMethodsController],
   providers: [
     AuthService,
     SessionsRepository,
@@ -39,7 +43,9 @@ import { SessionTokenCipher } from './sessions.token-cipher';
     SessionTokenCipher,
     RecentProofService,
     RecentProofGuard,
+    LoginMethodRegistry,
+    MethodLoginService,
   ],
-  exports: [AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
+  exports: [LoginMethodRegistry, MethodLoginService, AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
 })
 export class AuthModule {}

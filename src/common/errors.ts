@@ -25,10 +25,17 @@ export type DomainErrorCode =
   | 'not_found'
   | 'provider_unavailable'
   | 'invalid_id_token'
-  | 'origin_not_allowed';
+  | 'origin_not_allowed'
+  | 'challenge_required'
+  | 'negotiate_required'
+  | 'login_method_unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
+  /** Fields both surfaces add to the answer (problem+json extension members; op API reply fields). */
+  readonly replyFields?: Readonly<Record<string, string>>;
+  /** The WWW-Authenticate header of a 401 on the REST surface; `Bearer` when not set. */
+  readonly wwwAuthenticate?: string;
 }
 
 export class InvalidRequestError extends DomainError {
@@ -218,6 +225,39 @@ export class OriginNotAllowedError extends DomainError {
   readonly code = 'origin_not_allowed';
   constructor() {
     super('Requests from this web page may not send codes.');
+  }
+}
+
+/**
+ * The method needs a second answer before it proves the login (a RADIUS server's Access-Challenge:
+ * a token code). The client sends the same request again with `state` and its `response`.
+ */
+export class LoginChallengeError extends DomainError {
+  readonly code = 'challenge_required';
+  override readonly replyFields: Readonly<Record<string, string>>;
+
+  constructor(state: string, prompt: string) {
+    super(prompt || 'Enter the code requested by your login server.');
+    this.replyFields = { state, challenge: this.message };
+  }
+}
+
+/** SPNEGO: the client must send `Authorization: Negotiate <token>` (a Kerberos ticket), or the next token of the exchange. */
+export class NegotiateRequiredError extends DomainError {
+  readonly code = 'negotiate_required';
+  override readonly wwwAuthenticate: string;
+
+  constructor(serverToken?: string) {
+    super('Log in with Kerberos: send the request with an Authorization: Negotiate header.');
+    this.wwwAuthenticate = serverToken ? `Negotiate ${serverToken}` : 'Negotiate';
+  }
+}
+
+/** The method is configured but cannot run here (a native module missing) or its server is unreachable. */
+export class LoginMethodUnavailableError extends DomainError {
+  readonly code = 'login_method_unavailable';
+  constructor(message = 'This login method is not available right now. Try again shortly.') {
+    super(message);
   }
 }
 

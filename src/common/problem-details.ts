@@ -27,6 +27,9 @@ const STATUS: Record<DomainErrorCode, number> = {
   provider_unavailable: 503,
   invalid_id_token: 401,
   origin_not_allowed: 403,
+  challenge_required: 401,
+  negotiate_required: 401,
+  login_method_unavailable: 503,
 };
 
 export interface ProblemDetails {
@@ -39,8 +42,15 @@ export interface ProblemDetails {
   errors?: string[];
 }
 
-export function problem(status: number, code: string, detail: string, errors?: string[]): ProblemDetails {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: string[],
+  extensions: Readonly<Record<string, string>> = {},
+): ProblemDetails {
   return {
+    ...extensions,
     type: 'about:blank',
     title: (HttpStatus[status] ?? 'Error').toString().replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
     status,
@@ -73,9 +83,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       const status = STATUS[exception.code];
       if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-      if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      if (status === 401) res.setHeader('WWW-Authenticate', exception.wwwAuthenticate ?? 'Bearer');
       const errors = exception instanceof InvalidRequestError ? exception.details : undefined;
-      return problem(status, exception.code, exception.message, errors);
+      return problem(status, exception.code, exception.message, errors, exception.replyFields);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

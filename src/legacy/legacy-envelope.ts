@@ -32,6 +32,9 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   // Never AUTHFAIL: that signs the user out of the apps.
   invalid_id_token: 'BADTOKEN',
   origin_not_allowed: 'BADORIGIN',
+  challenge_required: 'CHALLENGE',
+  negotiate_required: 'NEGOTIATE',
+  login_method_unavailable: 'UNAVAILABLE',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {
@@ -43,7 +46,7 @@ export function failReply(op: string, nowMs: number, error: string, errmsg?: str
 }
 
 export function domainFailReply(op: string, nowMs: number, error: DomainError): LegacyReply {
-  return failReply(op, nowMs, LEGACY_CODES[error.code], error.message);
+  return { ...error.replyFields, ...failReply(op, nowMs, LEGACY_CODES[error.code], error.message) };
 }
 
 function seconds(ms: number): number {

@@ -23,6 +23,8 @@ export class LegacyExceptionFilter implements ExceptionFilter {
       reply = domainFailReply(op, this.clock.nowMs(), exception);
       // As on the REST surface: clients and proxies that read it can back off.
       if (exception instanceof RateLimitedError) http.getResponse<Response>().setHeader('Retry-After', String(exception.retryAfterSeconds));
+      // SPNEGO clients (browsers, curl --negotiate) answer this header whatever the status.
+      if (exception.wwwAuthenticate) http.getResponse<Response>().setHeader('WWW-Authenticate', exception.wwwAuthenticate);
     } else {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
       reply = failReply(op, this.clock.nowMs(), 'INTERNAL', 'Something went wrong on the server. Try again.');

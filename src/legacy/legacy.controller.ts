@@ -2,13 +2,12 @@ import { All, Controller, Inject, Logger, Req, Res, UseFilters } from '@nestjs/c
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
-import { AuthService } from '../auth/auth.service';
+import { AuthService, CompletedLogin } from '../auth/auth.service';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
 import { PhoneLoginService } from '../auth/phone-login.service';
 import { SessionsService } from '../auth/sessions.service';
-import { LOCAL_STRATEGY } from '../auth/strategies/local.strategy';
 import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
-import { VerifiedIdentity } from '../auth/verified-identity';
+import { MethodLoginService } from '../auth/methods/method-login.service';
 import { requestClientKey } from '../common/client-key';
 import { Clock } from '../common/clock';
 import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError } from '../common/errors';
@@ -18,6 +17,15 @@ import { LegacyRequest } from './legacy-body.parser';
 import { failReply, LegacyReply, okReply } from './legacy-envelope';
 import { LegacyExceptionFilter, sendLegacy } from './legacy-exception.filter';
 import { LegacyCall, readLegacyCall } from './legacy-fields';
+
+/**
+ * The method of an op API login: `method` when the app names one; else email when it sends email or
+ * password (as the released apps do), else phone.
+ */
+function loginMethodOf(fields: Record<string, string>): string {
+  if (fields.method) return fields.method.toLowerCase();
+  return fields.email !== undefined || fields.password !== undefined ? 'email' : 'phone';
+}
 
 /** Ops that change something; the others (unsupported, BADOP) are answered on any method. */
 const SIDE_EFFECT_OPS = new Set(['login', 'logout']);
@@ -37,6 +45,7 @@ export class LegacyController {
     private readonly authenticator: PassportAuthenticator,
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
+    private readonly methodLogin: MethodLoginService,
     private readonly clock: Clock,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -67,16 +76,11 @@ export class LegacyController {
   private async login(call: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
     const { fields } = call;
     if (!fields.appid) throw new MissingAppIdError();
-    // An app switches to email login by sending email and password instead of phone.
-    if (fields.email !== undefined || fields.password !== undefined) return this.loginByEmail(call, req, res);
-    return this.loginByPhone(call, req, res);
-  }
-
-  private async loginByEmail({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
-    if (!fields.email || !fields.password) throw new InvalidRequestError('email and password are both needed.');
-    req.body = { ...fields };
-    const identity = await this.authenticator.authenticate(LOCAL_STRATEGY, req, res);
-    return this.completeLogin(op, identity, fields);
+    const method = loginMethodOf(fields);
+    if (method === 'phone') return this.loginByPhone(call, req, res);
+    const { op, ...rest } = fields;
+    const login = await this.methodLogin.login(method, { fields: rest, unknownFields: 'strip', name: fields.name || undefined }, req, res);
+    return this.loginReply(op, login);
   }
 
   private async loginByPhone({ op, fields }: LegacyCall, req: LegacyRequest, res: Response): Promise<LegacyReply> {
@@ -92,15 +96,16 @@ export class LegacyController {
     // The strategy reads its credentials from the body, as Passport strategies do.
     req.body = { ...fields, otp };
     const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
-    return this.completeLogin(op, identity, fields);
-  }
-
-  private async completeLogin(op: string, identity: VerifiedIdentity, fields: Record<string, string>): Promise<LegacyReply> {
     const login = await this.auth.completeLogin(identity, {
       appid: fields.appid,
       device: fields.device || undefined,
       name: fields.name || undefined,
     });
+    return this.loginReply(op, login);
+  }
+
+  private loginReply(op: string, login: CompletedLogin): LegacyReply {
+    const { identity } = login;
     return okReply(op, this.clock.nowMs(), {
       token: login.token,
       // The apps keep this as the user's own address: the number for phone logins, else the mesibo address.

@@ -1,14 +1,7 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Request, Response } from 'express';
 import { ClientKey } from '../../common/client-key';
-import { clientConfig } from '../../config';
-import { AuthService } from '../auth.service';
-import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
-import { PassportAuthenticator } from '../passport-authenticator';
-import { LOCAL_STRATEGY } from '../strategies/local.strategy';
-import { EmailDto, EmailLoginDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/email-dtos';
+import { EmailDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/email-dtos';
 import { EmailLoginService } from './email-login.service';
 import { SendsCode } from '../../common/send-origin.guard';
 
@@ -17,12 +10,8 @@ const UNIFORM = 'If the address can receive it, a code is on its way.';
 @ApiTags('auth')
 @Controller('v1/auth')
 export class EmailAuthController {
-  constructor(
-    private readonly emailLogin: EmailLoginService,
-    private readonly authenticator: PassportAuthenticator,
-    private readonly auth: AuthService,
-    @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
-  ) {}
+  // Logging in is the `email` login method: POST /v1/auth/email/login (LoginMethodsController).
+  constructor(private readonly emailLogin: EmailLoginService) {}
 
   @Post('email/register')
   @SendsCode()
@@ -41,17 +30,6 @@ export class EmailAuthController {
   @ApiResponse({ status: 401, description: 'invalid_code: the same for a wrong, expired or used code, and for an address that was sent none' })
   async verify(@Body() body: VerifyEmailDto, @ClientKey() client: string): Promise<void> {
     await this.emailLogin.confirm(body.email, body.code, body.password, body.name, client);
-  }
-
-  @Post('email/login')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with email and password and get a mesibo user access token' })
-  @ApiResponse({ status: 200, type: LoginResponseDto })
-  @ApiResponse({ status: 401, description: 'invalid_credentials: wrong email or password, or an address not confirmed yet (never which)' })
-  async login(@Body() body: EmailLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
-    const identity = await this.authenticator.authenticate(LOCAL_STRATEGY, req, res);
-    const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
-    return toLoginResponse(login, this.client);
   }
 
   @Post('password/forgot')

@@ -5,14 +5,27 @@ import { Strategy } from 'passport-local';
 import { requestClientKey } from '../../common/client-key';
 import { EmailLoginService } from '../email/email-login.service';
 import { VerifiedIdentity } from '../verified-identity';
+import { EmailLoginDto } from '../email/dto/email-dtos';
+import { LoginMethodRegistry } from '../methods/login-method.registry';
 
 export const LOCAL_STRATEGY = 'local';
 
 /** Proves an email login by its password: body fields `email` and `password`. */
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, LOCAL_STRATEGY) {
-  constructor(private readonly emailLogin: EmailLoginService) {
+  constructor(
+    private readonly emailLogin: EmailLoginService,
+    registry: LoginMethodRegistry,
+  ) {
     super({ usernameField: 'email', passwordField: 'password', session: false, passReqToCallback: true });
+    registry.register({
+      name: 'email',
+      strategy: LOCAL_STRATEGY,
+      body: EmailLoginDto,
+      summary: 'Log in with email and password and get a mesibo user access token',
+      description:
+        'Answers 401 invalid_credentials for a wrong email or password and for an address not confirmed yet (never which); 429 rate_limited when the address or client has used its wrong-password budget.',
+    });
   }
 
   validate(req: Request, email: string, password: string): Promise<VerifiedIdentity> {

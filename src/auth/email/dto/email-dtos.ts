@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional } from 'class-validator';
 import { TextField } from '../../../common/text-field.decorator';
+import { LoginRequest } from '../../methods/login-method';
 
 export class EmailDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -44,21 +45,16 @@ export class VerifyEmailDto extends ConfirmEmailDto {
   name?: string;
 }
 
-export class EmailLoginDto extends EmailDto {
+/** `POST /v1/auth/email/login`, the `email` login method. */
+export class EmailLoginDto extends LoginRequest {
+  @ApiProperty({ example: 'ada@example.com' })
+  @TextField('email')
+  email!: string;
+
   @ApiProperty()
   @TextField('password')
   @IsNotEmpty()
   password!: string;
-
-  @ApiProperty({ example: 'com.mesibo.firstapp' })
-  @TextField('appid')
-  @IsNotEmpty()
-  appid!: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @TextField('device')
-  device?: string;
 }
 
 export class ResetPasswordDto extends EmailCodeDto {
