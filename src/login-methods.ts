@@ -1,11 +1,15 @@
 import { ConfigFactory } from '@nestjs/config';
+import { TicketModule } from './methods/ticket/ticket.module';
+import { ticketSettings } from './methods/ticket/ticket.settings';
 
 /**
  * The optional login methods this build offers: one line each. A method module registers itself
  * with the LoginMethodRegistry when its settings turn it on; `settings` is validated at start-up
  * with every other namespace. Phone, email and OIDC are built in (AuthModule, OidcModule).
  */
-export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings: ConfigFactory }> = [];
+export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings: ConfigFactory }> = [
+  { module: TicketModule, settings: ticketSettings },
+];
 
 export const LOGIN_METHOD_MODULES = LOGIN_METHODS.map((method) => method.module);
 export const LOGIN_METHOD_SETTINGS = LOGIN_METHODS.map((method) => method.settings);

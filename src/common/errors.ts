@@ -148,8 +148,9 @@ export class ServiceUnavailableError extends DomainError {
  */
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'invalid_credentials';
-  constructor() {
-    super('Wrong email or password, or the address is not confirmed yet.');
+  /** Other methods say what their credentials are: `Wrong username or password.` */
+  constructor(message = 'Wrong email or password, or the address is not confirmed yet.') {
+    super(message);
   }
 }
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { emailConfig } from '../../config';
 import { PassportStrategy } from '@nestjs/passport';
 import { Request } from 'express';
 import { Strategy } from 'passport-local';
@@ -16,8 +18,10 @@ export class LocalStrategy extends PassportStrategy(Strategy, LOCAL_STRATEGY) {
   constructor(
     private readonly emailLogin: EmailLoginService,
     registry: LoginMethodRegistry,
+    @Inject(emailConfig.KEY) email: ConfigType<typeof emailConfig>,
   ) {
     super({ usernameField: 'email', passwordField: 'password', session: false, passReqToCallback: true });
+    if (!email.loginEnabled) return;
     registry.register({
       name: 'email',
       strategy: LOCAL_STRATEGY,
