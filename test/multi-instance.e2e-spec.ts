@@ -5,11 +5,13 @@ import { AppProcess, startAppProcess } from './support/app-process';
 import { SmsGateway } from './support/sms-gateway';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { randomBytes } from 'node:crypto';
+import { signTicket } from '../src/methods/ticket/ticket-verifier';
 
 const PHONE = '18005551234';
 const APPID = 'com.mesibo.firstapp';
 const APP_TOKEN = 'multi-instance-app-token';
 const SENDS_PER_IP = 8;
+const TICKET_SECRET = 'ticket-secret-of-both-instances-0123456789';
 
 /**
  * Two processes of the service over one database (and one Redis when E2E_REDIS_URL is set), as
@@ -40,6 +42,7 @@ describe('two instances of the service', () => {
       TRUST_PROXY: 'loopback',
       // The per-client request throttle has tests of its own; here the code budgets are under test.
       THROTTLE_LIMIT: '1000000',
+      TICKET_LOGIN_SECRET: TICKET_SECRET,
     };
     // One after the other: the first applies the migrations (starting both at once is covered by the migration lock).
     a = await startAppProcess(env);
@@ -124,6 +127,16 @@ describe('two instances of the service', () => {
     const right = await verify(b, phone, code);
     expect([401, 429]).toContain(right.status);
     expect(mesibo.users.has(phone)).toBe(false);
+  }, 60_000);
+
+  it('lets one of 200 concurrent logins with one single-use ticket through, across both instances', async () => {
+    const expires = String(Math.floor(Date.now() / 1000) + 120);
+    const ticket = { user: 'two-instances', expires, signature: signTicket(TICKET_SECRET, 'two-instances', expires), appid: APPID };
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => request((i % 2 === 0 ? a : b).url).post('/v1/auth/ticket/login').send(ticket)),
+    );
+    expect(answers.filter((res) => res.status === 200)).toHaveLength(1);
+    expect(answers.filter((res) => res.status === 401)).toHaveLength(199);
   }, 60_000);
 
   it('sends exactly one SMS for 200 concurrent requests for one number through both instances', async () => {
