@@ -74,6 +74,17 @@ describe('login methods from the registry (the example ticket method)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it.each([['a phone number', '18005550142'], ['an email address', 'ada@example.com']])(
+    'refuses %s as the address of a method that did not prove it, so its owner never joins that account',
+    async (_kind, user) => {
+      const squat = await api().post('/v1/auth/ticket/login').send({ ...ticket(user), appid: APPID });
+      expect([squat.status, squat.body.code]).toEqual([403, 'address_not_allowed']);
+      const viaOp = await api().post('/').send({ op: 'login', method: 'ticket', ...ticket(user), appid: APPID });
+      expect(viaOp.body).toMatchObject({ result: 'FAIL', error: 'ADDRESSNOTALLOWED' });
+      expect(t.mesibo.users.has(user)).toBe(false);
+    },
+  );
+
   it('moves with the clock: a ticket that was fine expires', async () => {
     const soon = ticket('later', 30);
     t.clock.advance(31);

@@ -28,7 +28,8 @@ export type DomainErrorCode =
   | 'origin_not_allowed'
   | 'challenge_required'
   | 'negotiate_required'
-  | 'login_method_unavailable';
+  | 'login_method_unavailable'
+  | 'address_not_allowed';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -259,6 +260,18 @@ export class LoginMethodUnavailableError extends DomainError {
   readonly code = 'login_method_unavailable';
   constructor(message = 'This login method is not available right now. Try again shortly.') {
     super(message);
+  }
+}
+
+/**
+ * A login whose method did not prove its address asked for a phone number or an email address as
+ * its mesibo address. Those are proven by codes; whoever later proves one joins the account that
+ * owns it, so a method that proved neither must not take one.
+ */
+export class AddressNotAllowedError extends DomainError {
+  readonly code = 'address_not_allowed';
+  constructor() {
+    super('This login cannot use a phone number or an email address as its mesibo address. Contact the app owner.');
   }
 }
 

@@ -30,6 +30,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   challenge_required: 401,
   negotiate_required: 401,
   login_method_unavailable: 503,
+  address_not_allowed: 403,
 };
 
 export interface ProblemDetails {

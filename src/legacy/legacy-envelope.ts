@@ -35,6 +35,7 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   challenge_required: 'CHALLENGE',
   negotiate_required: 'NEGOTIATE',
   login_method_unavailable: 'UNAVAILABLE',
+  address_not_allowed: 'ADDRESSNOTALLOWED',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
+import { AddressNotAllowedError, IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { Db, migrateToLatest, openDatabase } from '../database/connection';
 import { UserRow } from '../database/schema';
 import { isUniqueViolation } from '../common/infrastructure-errors';
@@ -11,6 +11,9 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const PHONE: NewIdentity = { method: 'phone', subject: '18005551234', verified: true };
 const EMAIL: NewIdentity = { method: 'email', subject: 'ada@example.com', verified: true };
 const GOOGLE: NewIdentity = { method: 'oidc:google', subject: '109876543210', verified: true };
+/** A login whose address is a name, not a phone or email: the kind an unverified identity may share. */
+const CORP: NewIdentity = { method: 'oidc:corp', subject: 'c-1', verified: true };
+const CORP_ADDRESS = 'corp:c-1';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -108,9 +111,9 @@ describe('UsersService', () => {
     });
 
     it('refuses in the precheck what recordLogin would refuse', async () => {
-      await login(EMAIL, 'ada@example.com');
-      await expect(service.precheckLogin({ ...GOOGLE, verified: false }, 'ada@example.com')).rejects.toBeInstanceOf(IdentityInUseError);
-      expect(await service.precheckLogin(GOOGLE, 'ada@example.com')).toMatchObject({ addressOwner: { address: 'ada@example.com' } });
+      await login(CORP, CORP_ADDRESS);
+      await expect(service.precheckLogin({ ...GOOGLE, verified: false }, CORP_ADDRESS)).rejects.toBeInstanceOf(IdentityInUseError);
+      expect(await service.precheckLogin(GOOGLE, CORP_ADDRESS)).toMatchObject({ addressOwner: { address: CORP_ADDRESS } });
     });
   });
 
@@ -150,14 +153,14 @@ describe('UsersService', () => {
     });
 
     it('does not attach an unverified identity to the user that owns its address: the login fails and nothing is added', async () => {
-      const owner = (await login(EMAIL, 'ada@example.com')).user;
+      const owner = (await login(CORP, CORP_ADDRESS)).user;
       const unverified: NewIdentity = { ...GOOGLE, verified: false };
 
-      const error = await rejectionOf(login(unverified, 'ada@example.com'));
+      const error = await rejectionOf(login(unverified, CORP_ADDRESS));
 
       expect(error).toBeInstanceOf(IdentityInUseError);
       expect(await allUsers()).toEqual([owner]);
-      expect(await identityKeys(owner.id)).toEqual(['email:ada@example.com']);
+      expect(await identityKeys(owner.id)).toEqual(['oidc:corp:c-1']);
       await expect(service.findByIdentity(GOOGLE.method, GOOGLE.subject)).resolves.toBeUndefined();
       expect(await identityCount()).toBe(1);
     });
@@ -165,11 +168,11 @@ describe('UsersService', () => {
     it('creates a separate user for an unverified identity whose address is free', async () => {
       const owner = (await login(EMAIL, 'ada@example.com')).user;
 
-      const outcome = await login({ ...GOOGLE, verified: false }, 'someone@example.org');
+      const outcome = await login({ ...GOOGLE, verified: false }, 'google:someone');
 
       expect(outcome.created).toBe(true);
       expect(outcome.user.id).not.toBe(owner.id);
-      expect(outcome.user.address).toBe('someone@example.org');
+      expect(outcome.user.address).toBe('google:someone');
       await expect(service.listIdentities(outcome.user.id)).resolves.toEqual([expect.objectContaining({ method: 'oidc:google', verified: 0 })]);
     });
 
@@ -384,11 +387,21 @@ describe('UsersService', () => {
     });
 
     it('refuses an unverified identity for an owned address before anything is issued, as before', async () => {
-      await login(EMAIL, 'ada@example.com');
+      await login(CORP, CORP_ADDRESS);
 
-      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, 'ada@example.com')).rejects.toBeInstanceOf(IdentityInUseError);
-      await expect(service.assertMayJoin(GOOGLE, 'ada@example.com')).resolves.toBeUndefined();
-      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, 'nobody@example.org')).resolves.toBeUndefined();
+      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, CORP_ADDRESS)).rejects.toBeInstanceOf(IdentityInUseError);
+      await expect(service.assertMayJoin(GOOGLE, CORP_ADDRESS)).resolves.toBeUndefined();
+      await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, 'google:nobody')).resolves.toBeUndefined();
     });
+
+    it.each(['18005551234', 'ada@example.com', 'nobody@example.org', '0'])(
+      'refuses %s, an address codes prove, to an unverified identity even while no user has it',
+      async (address) => {
+        await expect(service.assertMayJoin({ ...GOOGLE, verified: false }, address)).rejects.toBeInstanceOf(AddressNotAllowedError);
+        await expect(rejectionOf(login({ ...GOOGLE, verified: false }, address))).resolves.toBeInstanceOf(AddressNotAllowedError);
+        expect(await allUsers()).toEqual([]);
+        await expect(service.assertMayJoin(GOOGLE, address)).resolves.toBeUndefined();
+      },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
+import { AddressNotAllowedError, IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { IdentityRow, UserRow } from '../database/schema';
 import { Executor, IdentityKey, NewIdentity, UsersRepository } from './users.repository';
@@ -134,10 +134,19 @@ export class UsersService {
    * An unproven identity never joins someone else's address.
    */
   private async joinableOwner(identity: NewIdentity, address: string, executor: Executor | undefined): Promise<UserRow | undefined> {
+    if (!identity.verified && isCodeProvenAddress(address)) throw new AddressNotAllowedError();
     const owner = await this.users.findByAddress(address, executor);
     if (!owner) return undefined;
     if (!identity.verified) throw new IdentityInUseError();
     if (await this.users.wasRemovedBy(owner.id, identity, executor)) throw new IdentityRemovedError();
     return owner;
   }
+}
+
+/**
+ * Addresses that phone and email logins prove with a code: all digits (a normalized phone number)
+ * or anything with an `@`. An identity that proved no address may not take one (see AddressNotAllowedError).
+ */
+export function isCodeProvenAddress(address: string): boolean {
+  return /^\d+$/.test(address) || address.includes('@');
 }

@@ -45,8 +45,16 @@ export class TicketStrategy extends PassportStrategy(Strategy, TICKET_METHOD) {
     if (!hasValidSignature(secret, user, expires, signature)) throw new InvalidCredentialsError(REFUSED);
     if (secondsLeft <= 0 || secondsLeft > this.settings.maxAgeSeconds) throw new InvalidCredentialsError(REFUSED);
     // Single use: the first login with a ticket takes its only unit, until the ticket has expired anyway.
-    const use = await this.counters.take(`ticket-used:${signature}`, 1, secondsLeft);
+    const usedKey = `ticket-used:${signature}`;
+    const use = await this.counters.take(usedKey, 1, secondsLeft);
     if (!use.granted) throw new InvalidCredentialsError(REFUSED);
-    return { method: TICKET_METHOD, subject: user, address: user, verified: false };
+    return {
+      method: TICKET_METHOD,
+      subject: user,
+      address: user,
+      verified: false,
+      // A login that failed after the ticket was accepted (mesibo down) gives it back for a retry.
+      restoreProof: () => this.counters.refund(usedKey),
+    };
   }
 }
