@@ -1,4 +1,6 @@
 import { ConfigFactory } from '@nestjs/config';
+import { RadiusModule } from './methods/radius/radius.module';
+import { radiusSettings } from './methods/radius/radius.settings';
 import { TicketModule } from './methods/ticket/ticket.module';
 import { ticketSettings } from './methods/ticket/ticket.settings';
 
@@ -9,6 +11,7 @@ import { ticketSettings } from './methods/ticket/ticket.settings';
  */
 export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings: ConfigFactory }> = [
   { module: TicketModule, settings: ticketSettings },
+  { module: RadiusModule, settings: radiusSettings },
 ];
 
 export const LOGIN_METHOD_MODULES = LOGIN_METHODS.map((method) => method.module);
