@@ -3,6 +3,8 @@ import { RadiusModule } from './methods/radius/radius.module';
 import { radiusSettings } from './methods/radius/radius.settings';
 import { TicketModule } from './methods/ticket/ticket.module';
 import { ticketSettings } from './methods/ticket/ticket.settings';
+import { UsernameModule } from './methods/username/username.module';
+import { usernameSettings } from './methods/username/username.settings';
 
 /**
  * The optional login methods this build offers: one line each. A method module registers itself
@@ -11,6 +13,7 @@ import { ticketSettings } from './methods/ticket/ticket.settings';
  */
 export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings: ConfigFactory }> = [
   { module: TicketModule, settings: ticketSettings },
+  { module: UsernameModule, settings: usernameSettings },
   { module: RadiusModule, settings: radiusSettings },
 ];
 

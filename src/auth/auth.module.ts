@@ -46,6 +46,6 @@ import { MethodLoginService } from './methods/method-login.service';
     LoginMethodRegistry,
     MethodLoginService,
   ],
-  exports: [LoginMethodRegistry, MethodLoginService, AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
+  exports: [LoginMethodRegistry, MethodLoginService, PasswordHasher, AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
 })
 export class AuthModule {}

@@ -165,8 +165,8 @@ export class WeakPasswordError extends DomainError {
 /** The login method proven belongs to another user already. */
 export class IdentityInUseError extends DomainError {
   readonly code = 'identity_in_use';
-  constructor() {
-    super('This login is already linked to another account.');
+  constructor(message = 'This login is already linked to another account.') {
+    super(message);
   }
 }
 

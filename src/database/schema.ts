@@ -80,6 +80,16 @@ export interface EmailAccountsTable {
   updated_at: number;
 }
 
+/** Accounts of the `username` login method: a user id chosen by the user or an operator, and a password. */
+export interface UsernameAccountsTable {
+  /** Normalized: ASCII, lowercase (src/methods/username/username.ts). */
+  username: string;
+  password_hash: string;
+  display_name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** A web login through an OpenID Connect / OAuth2 provider, between the redirect and the callback. */
 export interface OidcLoginStatesTable {
   /** The OAuth2 `state`: random, single use. */
@@ -104,6 +114,7 @@ export interface DatabaseSchema {
   email_accounts: EmailAccountsTable;
   oidc_login_states: OidcLoginStatesTable;
   removed_identities: RemovedIdentitiesTable;
+  username_accounts: UsernameAccountsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -112,3 +123,4 @@ export type OtpChallengeRow = Selectable<OtpChallengesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSession = Insertable<SessionsTable>;
 export type EmailAccountRow = Selectable<EmailAccountsTable>;
+export type UsernameAccountRow = Selectable<UsernameAccountsTable>;

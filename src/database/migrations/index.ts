@@ -4,6 +4,7 @@ import * as emailAccounts from './0002-email-accounts';
 import * as oidcLoginStates from './0003-oidc-login-states';
 import * as exactIdentifiers from './0004-exact-identifiers';
 import * as accountSecurity from './0005-account-security';
+import * as usernameAccounts from './0006-username-accounts';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-oidc-login-states': oidcLoginStates,
   '0004-exact-identifiers': exactIdentifiers,
   '0005-account-security': accountSecurity,
+  '0006-username-accounts': usernameAccounts,
 };
 
 export const migrationProvider: MigrationProvider = {
