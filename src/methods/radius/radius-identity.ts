@@ -48,5 +48,5 @@ export function challengePrompt(challenge: RadiusReply): string {
     .map((value) => value.toString('utf8'))
     .join(' ');
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]+/g, ' ').trim().slice(0, 500);
+  return text.replace(/[\s\u0000-\u001f\u007f-\u009f\ufffd]+/g, ' ').trim().slice(0, 500);
 }

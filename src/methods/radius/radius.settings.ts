@@ -23,8 +23,12 @@ class RadiusEnv {
   RADIUS_SERVERS?: string;
 
   @ValidateIf((env: RadiusEnv) => env.RADIUS_SERVERS !== undefined)
-  @IsString({ message: 'RADIUS_SECRET must be set when RADIUS_SERVERS is (the shared secret of this client at the RADIUS servers)' })
-  @MinLength(MIN_SECRET_LENGTH, { message: `RADIUS_SECRET must be at least ${MIN_SECRET_LENGTH} characters (RFC 2865 §3)` })
+  @MinLength(MIN_SECRET_LENGTH, {
+    message: ({ value }) =>
+      value === undefined
+        ? 'RADIUS_SECRET must be set when RADIUS_SERVERS is (the shared secret of this client at the RADIUS servers)'
+        : `RADIUS_SECRET must be at least ${MIN_SECRET_LENGTH} characters (RFC 2865 §3)`,
+  })
   RADIUS_SECRET?: string;
 
   @Type(() => Number)
