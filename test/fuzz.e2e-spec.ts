@@ -395,6 +395,10 @@ describe('fuzzing every route: no 5xx, no INTERNAL, no internal detail', () => {
       PASSWORD_MEMORY_KIB: '8192',
       PASSWORD_TIME_COST: '1',
       OTP_MAX_SENDS_PER_IP_PER_WINDOW: '100000',
+      // Login methods from the registry, so their operations are in the document too.
+      USERNAME_LOGIN: 'true',
+      USERNAME_SELF_REGISTRATION: 'true',
+      TICKET_LOGIN_SECRET: 'fuzz-ticket-secret-0123456789-0123456789',
     });
     const document = (await request(t.url).get('/docs/openapi.json').expect(200)).body as OpenApiDocument;
     operations = operationsOf(document);
@@ -423,7 +427,7 @@ describe('fuzzing every route: no 5xx, no INTERNAL, no internal detail', () => {
 
   it('the OpenAPI document lists the REST routes', () => {
     expect(operations.length).toBeGreaterThan(10);
-    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['post /v1/auth/otp', 'post /v1/auth/otp/verify', 'get /v1/me']));
+    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['post /v1/auth/otp', 'post /v1/auth/otp/verify', 'get /v1/me', 'post /v1/auth/username/login', 'post /v1/auth/ticket/login', 'post /v1/auth/email/login']));
   });
 
   it('every operation of the OpenAPI document', async () => {
