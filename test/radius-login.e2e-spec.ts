@@ -6,7 +6,7 @@ import { startTestApp, TestApp } from './support/test-app';
 
 const APPID = 'com.mesibo.firstapp';
 const SECRET = 'radius-shared-secret-for-the-tests-0123';
-const { ada, carol, dave, mallory, bruno } = RADIUS_USERS;
+const { ada, carol, dave, mallory, grace, bruno } = RADIUS_USERS;
 
 /** Every RADIUS setting, so one app's settings never leak into the next app's start. */
 function radiusEnv(overrides: Record<string, string>): Record<string, string> {
@@ -72,6 +72,14 @@ describeWithPrograms('RADIUS login against FreeRADIUS', [FREERADIUS], 'apt-get i
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ op: 'login', result: 'OK', token: expect.any(String), phone: 'radius:ada' });
       expect(t.mesibo.users.get('radius:ada')?.tokens.has(res.body.token)).toBe(true);
+    });
+
+    it('gives a user name with a realm an address without @, which only email logins may take', async () => {
+      const res = await restLogin({ username: grace.username, password: grace.password });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ address: 'radius:grace%40corp.example', newUser: true });
+      const me = await api().get('/v1/me').auth(res.body.token, { type: 'bearer' });
+      expect(me.body.identities).toEqual([expect.objectContaining({ method: 'radius', subject: grace.username })]);
     });
 
     it('answers a wrong password, a rejected user and an unknown user alike, on both surfaces', async () => {
@@ -180,7 +188,7 @@ describeWithPrograms('RADIUS login against FreeRADIUS', [FREERADIUS], 'apt-get i
     it('never writes a password, the shared secret or a token code to the log', () => {
       const log = t.logs.lines.join('\n');
       expect(log.length).toBeGreaterThan(0);
-      for (const secret of [SECRET, ada.password, carol.password, carol.code, mallory.password, bruno.password, 'not the password']) {
+      for (const secret of [SECRET, ada.password, carol.password, carol.code, mallory.password, grace.password, bruno.password, 'not the password']) {
         expect(log).not.toContain(secret);
       }
     });

@@ -16,6 +16,8 @@ export const RADIUS_USERS = {
   dave: { username: 'dave', password: 'dave-radius-passphrase', code: '424242' },
   /** Always rejected, even with the right password. */
   mallory: { username: 'mallory', password: 'mallory-radius-passphrase' },
+  /** A user name with a realm. */
+  grace: { username: 'grace@corp.example', password: 'grace-radius-passphrase' },
   /** For bursts of wrong passwords. */
   bruno: { username: 'bruno', password: 'bruno-radius-passphrase' },
 } as const;
@@ -145,7 +147,7 @@ export function freeUdpPort(): Promise<number> {
 }
 
 function usersFile(): string {
-  const { ada, carol, dave, mallory, bruno } = RADIUS_USERS;
+  const { ada, carol, dave, mallory, grace, bruno } = RADIUS_USERS;
   return [
     `${ada.username} Cleartext-Password := "${ada.password}"`,
     `\tClass := "${ada.class}",`,
@@ -157,6 +159,8 @@ function usersFile(): string {
     `${dave.username} Cleartext-Password := "${dave.password}", Auth-Type := TOKEN`,
     '',
     `${mallory.username} Cleartext-Password := "${mallory.password}", Auth-Type := Reject`,
+    '',
+    `"${grace.username}" Cleartext-Password := "${grace.password}"`,
     '',
     `${bruno.username} Cleartext-Password := "${bruno.password}"`,
     '',

@@ -1,4 +1,4 @@
-import { challengePrompt, IdentitySettings, radiusIdentity } from './radius-identity';
+import { addressPart, challengePrompt, IdentitySettings, radiusIdentity } from './radius-identity';
 import { ACCESS_ACCEPT, ACCESS_CHALLENGE, RadiusReply } from './radius-packet';
 
 const DEFAULTS: IdentitySettings = { addressPrefix: 'radius:', trustAddress: false };
@@ -10,6 +10,10 @@ function accept(attributes: Array<[number, Buffer | string]> = []): RadiusReply 
 describe('radiusIdentity', () => {
   it('is the user name the server accepted, at <prefix><username>, not proven', () => {
     expect(radiusIdentity('ada', accept([[1, 'someone-else']]), DEFAULTS)).toEqual({ method: 'radius', subject: 'ada', address: 'radius:ada', verified: false });
+  });
+
+  it('keeps the subject as the server accepted it, and escapes it in the default address', () => {
+    expect(radiusIdentity('ada@corp.example', accept(), DEFAULTS)).toMatchObject({ subject: 'ada@corp.example', address: 'radius:ada%40corp.example' });
   });
 
   it('takes the subject from the attribute the settings name, and the address follows it', () => {
@@ -43,6 +47,24 @@ describe('radiusIdentity', () => {
     expect(radiusIdentity('ada', accept([[25, longSubject]]), { ...DEFAULTS, subjectAttribute: 'Class' })).toBe(
       'the mesibo address would be longer than 255 characters',
     );
+  });
+});
+
+describe('addressPart', () => {
+  it.each([
+    ['ada', 'ada'],
+    ['ada.lovelace_1-2', 'ada.lovelace_1-2'],
+    ['ada@corp.example', 'ada%40corp.example'],
+    ['CORP\\ada', 'CORP%5Cada'],
+    ['a,b c', 'a%2Cb%20c'],
+    ['Zoë', 'Zo%C3%AB'],
+    ['100%', '100%25'],
+  ])('writes %j as %j', (subject, part) => {
+    expect(addressPart(subject)).toBe(part);
+  });
+
+  it('keeps distinct subjects distinct', () => {
+    expect(addressPart('a%40b')).not.toBe(addressPart('a@b'));
   });
 });
 

@@ -90,6 +90,10 @@ describe('loadRadiusSettings', () => {
     expect(problemsOf({ RADIUS_SERVERS: ' , ', RADIUS_SECRET: SECRET })).toEqual(['RADIUS_SERVERS must list at least one host:port']);
   });
 
+  it.each(['12', 'a@b:', 'has space:'])('refuses the address prefix %j', (prefix) => {
+    expect(problemsOf({ RADIUS_ADDRESS_PREFIX: prefix })).toEqual([expect.stringMatching(/^RADIUS_ADDRESS_PREFIX must be/)]);
+  });
+
   it('reports every bad setting at once, each by its name', () => {
     const problems = problemsOf({
       RADIUS_SERVERS: '10.0.0.1:99999',
@@ -99,7 +103,7 @@ describe('loadRadiusSettings', () => {
       RADIUS_NAS_IDENTIFIER: 'has spaces',
       RADIUS_SUBJECT_ATTRIBUTE: 'Filter-Id',
       RADIUS_ADDRESS_ATTRIBUTE: 'User-Password',
-      RADIUS_ADDRESS_PREFIX: 'no spaces please ',
+      RADIUS_ADDRESS_PREFIX: 'no spaces please',
       RADIUS_TRUST_ADDRESS: 'maybe',
       RADIUS_CHALLENGE_TTL_SECONDS: '5',
     });

@@ -54,7 +54,10 @@ class RadiusEnv {
   @IsIn(ADDRESS_ATTRIBUTES, { message: `RADIUS_ADDRESS_ATTRIBUTE must be one of ${ADDRESS_ATTRIBUTES.join(', ')}` })
   RADIUS_ADDRESS_ATTRIBUTE?: AddressAttribute;
 
-  @Matches(/^[A-Za-z0-9._:@+-]{1,32}$/, { message: 'RADIUS_ADDRESS_PREFIX must be 1 to 32 of the characters A-Z a-z 0-9 . _ : @ + -' })
+  // Never all digits nor with `@`: the addresses would look like the phone numbers and emails that codes prove.
+  @Matches(/^(?=.*[^0-9])[A-Za-z0-9._:+-]{1,32}$/, {
+    message: 'RADIUS_ADDRESS_PREFIX must be 1 to 32 of the characters A-Z a-z 0-9 . _ : + -, not all digits',
+  })
   RADIUS_ADDRESS_PREFIX: string = 'radius:';
 
   @IsOptional()
