@@ -1,4 +1,6 @@
 import { ConfigFactory } from '@nestjs/config';
+import { KerberosModule } from './methods/kerberos/kerberos.module';
+import { kerberosSettings } from './methods/kerberos/kerberos.settings';
 import { RadiusModule } from './methods/radius/radius.module';
 import { radiusSettings } from './methods/radius/radius.settings';
 import { TicketModule } from './methods/ticket/ticket.module';
@@ -15,6 +17,7 @@ export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings:
   { module: TicketModule, settings: ticketSettings },
   { module: UsernameModule, settings: usernameSettings },
   { module: RadiusModule, settings: radiusSettings },
+  { module: KerberosModule, settings: kerberosSettings },
 ];
 
 export const LOGIN_METHOD_MODULES = LOGIN_METHODS.map((method) => method.module);
