@@ -50,11 +50,13 @@ describeWithPrograms('Kerberos login (SPNEGO) against an MIT KDC', [...KDC_PROGR
         // The replay cache of accepted tickets, in the realm's directory rather than /var/tmp.
         KRB5RCACHEDIR: kdc.dir,
       };
+      // libkrb5 reads the real environment, which jest keeps apart from process.env: give it what the
+      // settings are expected to write (checked below), before the app's start-up check uses it.
+      exportToNativeEnvironment({ KRB5_KTNAME: `FILE:${kdc.keytab}`, KRB5_CONFIG: kdc.krb5Config, KRB5RCACHEDIR: kdc.dir });
       t = await startTestApp(settings);
-      // What the settings wrote into process.env, for libkrb5 (see exportToNativeEnvironment).
       expect(process.env.KRB5_KTNAME).toBe(`FILE:${kdc.keytab}`);
       expect(process.env.KRB5_CONFIG).toBe(kdc.krb5Config);
-      exportToNativeEnvironment({ KRB5_KTNAME: process.env.KRB5_KTNAME, KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5RCACHEDIR: kdc.dir });
+      expect(t.logs.lines.join('\n')).not.toContain('Kerberos logins will answer 503');
     }, 60_000);
     afterAll(async () => {
       await t?.close();
@@ -223,6 +225,20 @@ describeWithPrograms('Kerberos login (SPNEGO) against an MIT KDC', [...KDC_PROGR
       const res = await restLogin(`Negotiate ${(await tokenOf(ALICE)).token}`);
       expect(res.status).toBe(200);
       expect(res.body.address).toBe('alice');
+    });
+
+    // Last: a second app in this process takes over the passport strategy named "kerberos".
+    it('says at start-up when the keytab has no key for the service principal, and answers 503, not 401', async () => {
+      const misconfigured = await startTestApp({ ...settings, KERBEROS_SERVICE_PRINCIPAL: `HTTP/chat.example.org@${TEST_REALM}` });
+      try {
+        expect(misconfigured.logs.lines.join('\n')).toContain(
+          `Kerberos logins will answer 503 until KERBEROS_KEYTAB (${kdc.keytab}) holds a key for KERBEROS_SERVICE_PRINCIPAL (HTTP@chat.example.org)`,
+        );
+        const res = await restLogin(`Negotiate ${(await tokenOf(ALICE)).token}`, misconfigured.url);
+        expect([res.status, res.body.code]).toEqual([503, 'login_method_unavailable']);
+      } finally {
+        await misconfigured.close();
+      }
     });
   },
 );

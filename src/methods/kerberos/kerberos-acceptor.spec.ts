@@ -76,6 +76,26 @@ describe('KerberosAcceptor', () => {
     expect(logged).toEqual([expect.stringMatching(/^error .*no credentials for HTTP@www.example.org in the keytab/)]);
   });
 
+  it('checks at start-up that the keytab has a key for the service name, and says so when not', async () => {
+    const initializeServer = jest.fn(() => Promise.resolve(context(() => Promise.resolve(null))));
+    await acceptorWith({ initializeServer }).onApplicationBootstrap();
+    expect(initializeServer).toHaveBeenCalledWith('HTTP@www.example.org');
+    expect(logged).toEqual([]);
+
+    const missingKey = () => Promise.reject(new Error('No key table entry found matching HTTP/www.example.org'));
+    await acceptorWith({ initializeServer: missingKey }).onApplicationBootstrap();
+    expect(logged).toEqual([
+      'error Kerberos logins will answer 503 until KERBEROS_KEYTAB (/etc/http.keytab) holds a key for KERBEROS_SERVICE_PRINCIPAL ' +
+        '(HTTP@www.example.org): No key table entry found matching HTTP/www.example.org',
+    ]);
+  });
+
+  it('checks nothing at start-up when the method is off', async () => {
+    const load = jest.fn();
+    await new KerberosAcceptor({ ...SETTINGS, enabled: false }, load).onApplicationBootstrap();
+    expect(load).not.toHaveBeenCalled();
+  });
+
   it('is unavailable when the package cannot be loaded', async () => {
     const missing = (): never => {
       throw new Error("Cannot find module 'kerberos'");

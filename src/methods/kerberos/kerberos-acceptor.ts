@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { errorMessage, LoginMethodUnavailableError } from '../../common/errors';
 import { KerberosLibrary, KerberosLibraryLoader } from './kerberos-library';
@@ -21,7 +21,7 @@ export interface AcceptedContext {
  * Each login is one exchange (what browsers and curl do with Kerberos); a new context every time.
  */
 @Injectable()
-export class KerberosAcceptor {
+export class KerberosAcceptor implements OnApplicationBootstrap {
   private readonly logger = new Logger('KerberosLogin');
   private library?: KerberosLibrary;
 
@@ -29,6 +29,23 @@ export class KerberosAcceptor {
     @Inject(kerberosSettings.KEY) private readonly settings: ConfigType<typeof kerberosSettings>,
     @Inject(KERBEROS_LIBRARY_LOADER) private readonly loadLibrary: KerberosLibraryLoader,
   ) {}
+
+  /**
+   * Says at start-up, rather than at the first login, when the keytab has no key for the service
+   * name. The service still starts (the keytab may be replaced while it runs: each login reads it).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.settings.enabled) return;
+    try {
+      await this.withinTimeout(this.libraryOrUnavailable().initializeServer(this.settings.acceptorName));
+    } catch (error) {
+      if (error instanceof LoginMethodUnavailableError) return; // logged already
+      this.logger.error(
+        `Kerberos logins will answer 503 until KERBEROS_KEYTAB (${this.settings.keytab}) holds a key for ` +
+          `KERBEROS_SERVICE_PRINCIPAL (${this.settings.acceptorName}): ${errorMessage(error)}`,
+      );
+    }
+  }
 
   /**
    * The principal of a valid token. KerberosLoginRefusedError for a token that is not a valid ticket
