@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
+import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { DB, Db, supportsReturning } from './connection';
@@ -48,6 +49,21 @@ export function secondsUntil(expiresAt: number, nowMs: number): number {
   return Math.max(1, Math.ceil((expiresAt - nowMs) / 1000));
 }
 
+/** The `counters.key` column holds 255 characters. */
+const MAX_COLUMN_KEY = 255;
+
+/**
+ * The key as stored in the `counters` table: as given while it fits, else its start and a SHA-256
+ * of the whole. Keys hold identifiers as long as their fields allow (a 254-character email and an
+ * IPv6 client in one key), and a key the column cannot hold must still count, not fail.
+ */
+export function columnKey(key: string): string {
+  if (key.length <= MAX_COLUMN_KEY) return key;
+  // Never half of a surrogate pair: the database could not encode it.
+  const head = key.slice(0, 160).replace(/[\uD800-\uDBFF]$/, '');
+  return `${head}#${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
+}
+
 /** Counters in the `counters` table; race-safe across processes sharing the database. */
 @Injectable()
 export class DatabaseCounterStore extends CounterStore {
@@ -62,7 +78,8 @@ export class DatabaseCounterStore extends CounterStore {
     this.upserts = supportsReturning(db);
   }
 
-  async increment(key: string, windowSeconds: number): Promise<CounterValue> {
+  async increment(anyKey: string, windowSeconds: number): Promise<CounterValue> {
+    const key = columnKey(anyKey);
     if (this.upserts) {
       const counted = await this.upsert(key, windowSeconds);
       if (!counted) throw new Error('counter increment returned no row');
@@ -94,7 +111,8 @@ export class DatabaseCounterStore extends CounterStore {
     throw new Error('counter increment did not settle');
   }
 
-  async take(key: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
+  async take(anyKey: string, max: number, windowSeconds: number): Promise<BudgetClaim> {
+    const key = columnKey(anyKey);
     if (max < 1) return { granted: false, value: 0, expiresAt: this.clock.nowMs() + windowSeconds * 1000 };
     if (!this.upserts) return this.takeStepwise(key, max, windowSeconds);
     const claimed = await this.upsert(key, windowSeconds, max);
@@ -161,8 +179,9 @@ export class DatabaseCounterStore extends CounterStore {
   }
 
   /** Two statements for any number of keys. */
-  async refund(...keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  async refund(...anyKeys: string[]): Promise<void> {
+    if (anyKeys.length === 0) return;
+    const keys = anyKeys.map(columnKey);
     const { giveBack, forgetEmpty } = refundsOf(keys.length);
     const values = { ...keys, now: this.clock.nowMs() };
     await giveBack.affected(this.db, values);
@@ -176,12 +195,12 @@ export class DatabaseCounterStore extends CounterStore {
     return Number(result.numDeletedRows);
   }
 
-  async reset(key: string): Promise<void> {
-    await this.db.deleteFrom('counters').where('key', '=', key).execute();
+  async reset(anyKey: string): Promise<void> {
+    await this.db.deleteFrom('counters').where('key', '=', columnKey(anyKey)).execute();
   }
 
-  async get(key: string): Promise<CounterValue> {
-    const row = await liveCounter.first(this.db, { key, now: this.clock.nowMs() });
+  async get(anyKey: string): Promise<CounterValue> {
+    const row = await liveCounter.first(this.db, { key: columnKey(anyKey), now: this.clock.nowMs() });
     return row ? { value: Number(row.value), expiresAt: Number(row.expires_at) } : { value: 0, expiresAt: 0 };
   }
 }
