@@ -61,6 +61,7 @@ describeWithPrograms('Kerberos login (SPNEGO) against an MIT KDC', [...KDC_PROGR
     afterAll(async () => {
       await t?.close();
       await kdc?.remove();
+      exportToNativeEnvironment({ KRB5_KTNAME: undefined, KRB5_CONFIG: undefined, KRB5RCACHEDIR: undefined, KRB5CCNAME: undefined });
     });
 
     const api = () => request(t.url);
