@@ -1,6 +1,8 @@
 import { ConfigFactory } from '@nestjs/config';
 import { KerberosModule } from './methods/kerberos/kerberos.module';
 import { kerberosSettings } from './methods/kerberos/kerberos.settings';
+import { LdapModule } from './methods/ldap/ldap.module';
+import { ldapSettings } from './methods/ldap/ldap.settings';
 import { RadiusModule } from './methods/radius/radius.module';
 import { radiusSettings } from './methods/radius/radius.settings';
 import { TicketModule } from './methods/ticket/ticket.module';
@@ -18,6 +20,7 @@ export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings:
   { module: UsernameModule, settings: usernameSettings },
   { module: RadiusModule, settings: radiusSettings },
   { module: KerberosModule, settings: kerberosSettings },
+  { module: LdapModule, settings: ldapSettings },
 ];
 
 export const LOGIN_METHOD_MODULES = LOGIN_METHODS.map((method) => method.module);
