@@ -92,8 +92,8 @@ export class LdapDirectory {
     try {
       return await work(client);
     } finally {
-      // Closing must not turn an answer into an error.
-      client.unbind().catch(() => undefined);
+      // Closed before the slot is given to the next login; closing must not turn an answer into an error.
+      await client.unbind().catch(() => undefined);
     }
   }
 
