@@ -12,6 +12,7 @@ import { MesiboModule } from './mesibo/mesibo.module';
 import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
 import { OidcModule } from './oidc/oidc.module';
 import { ThrottlingModule } from './throttling/throttling.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { createValidationPipe } from './common/validation';
 import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
 
@@ -37,6 +38,7 @@ export class AppModule {
         LegacyModule,
         HealthModule,
         ThrottlingModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

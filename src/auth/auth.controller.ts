@@ -49,7 +49,7 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
-    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
+    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res, 'phone');
     const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device, name: body.name });
     return toLoginResponse(login, this.client);
   }

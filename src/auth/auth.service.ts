@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '../common/errors';
+import { failureOutcome, Metrics } from '../metrics/metrics';
 import { Clock } from '../common/clock';
 import { DB, Db } from '../database/connection';
 import { UserRow } from '../database/schema';
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -44,8 +46,11 @@ export class AuthService {
    */
   async completeLogin(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
     try {
-      return await this.issueAndRecord(identity, client);
+      const login = await this.issueAndRecord(identity, client);
+      this.metrics.login(identity.method, 'success');
+      return login;
     } catch (error) {
+      this.metrics.login(identity.method, failureOutcome(error));
       await identity.restoreProof?.().catch((restoreError: unknown) => {
         this.logger.warn(`Could not give back a one-time proof after a failed login: ${errorMessage(restoreError)}`);
       });

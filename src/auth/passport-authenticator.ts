@@ -3,6 +3,7 @@ import { Request, Response } from 'express';
 import passport from 'passport';
 import { InvalidRequestError, errorMessage } from '../common/errors';
 import { VerifiedIdentity } from './verified-identity';
+import { failureOutcome, Metrics } from '../metrics/metrics';
 
 /**
  * Runs a named Passport strategy on a request and returns the identity it proved, or rethrows the
@@ -11,7 +12,22 @@ import { VerifiedIdentity } from './verified-identity';
  */
 @Injectable()
 export class PassportAuthenticator {
-  authenticate(strategy: string, req: Request, res: Response): Promise<VerifiedIdentity> {
+  constructor(private readonly metrics: Metrics) {}
+
+  /**
+   * `loginMethod` names the login this proof is for (`phone`, `email`, `ldap`, …): a refusal is then
+   * counted as a failed login of that method. Proofs for other purposes (linking) leave it out.
+   */
+  async authenticate(strategy: string, req: Request, res: Response, loginMethod?: string): Promise<VerifiedIdentity> {
+    try {
+      return await this.run(strategy, req, res);
+    } catch (error) {
+      if (loginMethod) this.metrics.login(loginMethod, failureOutcome(error));
+      throw error;
+    }
+  }
+
+  private run(strategy: string, req: Request, res: Response): Promise<VerifiedIdentity> {
     return new Promise((resolve, reject) => {
       const middleware = passport.authenticate(
         strategy,

@@ -93,6 +93,8 @@ export class RateLimitedError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    /** Which limit refused (`password-failures`, `otp-sends`, `requests`, …): a metric label, never shown. */
+    readonly kind = 'other',
   ) {
     super(message);
   }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { Response } from 'express';
 import { DomainError, DomainErrorCode, errorMessage, InvalidRequestError, RateLimitedError } from './errors';
 import { asDomainError } from './infrastructure-errors';
+import { Metrics } from '../metrics/metrics';
 
 /** HTTP status of each domain error on the REST surface. */
 const STATUS: Record<DomainErrorCode, number> = {
@@ -73,6 +74,8 @@ export function sendProblem(res: Response, body: ProblemDetails): void {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
+  constructor(private readonly metrics: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     sendProblem(res, this.toProblem(exception, res));
@@ -83,7 +86,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       const status = STATUS[exception.code];
-      if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      if (exception instanceof RateLimitedError) {
+        res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+        this.metrics.limitRefused(exception.kind);
+      }
       if (status === 401) res.setHeader('WWW-Authenticate', exception.wwwAuthenticate ?? 'Bearer');
       const errors = exception instanceof InvalidRequestError ? exception.details : undefined;
       return problem(status, exception.code, exception.message, errors, exception.replyFields);

@@ -10,10 +10,11 @@ import { redisConfig } from './redis.config';
 import { smsPolicyConfig } from './sms-policy.config';
 import { throttleConfig } from './throttle.config';
 import { sessionConfig } from './session.config';
+import { metricsConfig } from './metrics.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
-export { sessionConfig };
+export { sessionConfig, metricsConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -25,6 +26,7 @@ export type { RedisConfig } from './redis.config';
 export type { SmsPolicyConfig } from './sms-policy.config';
 export type { ThrottleConfig } from './throttle.config';
 export type { SessionConfig } from './session.config';
+export type { MetricsConfig } from './metrics.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
@@ -41,4 +43,5 @@ export const allConfigs = [
   smsPolicyConfig,
   throttleConfig,
   sessionConfig,
+  metricsConfig,
 ];

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { Clock } from '../common/clock';
+import { Metrics } from '../metrics/metrics';
 import { DomainError, errorMessage, RateLimitedError } from '../common/errors';
 import { asDomainError } from '../common/infrastructure-errors';
 import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
@@ -10,7 +11,10 @@ import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
 export class LegacyExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('LegacyApi');
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
 
   catch(thrown: unknown, host: ArgumentsHost): void {
     const exception = asDomainError(thrown);
@@ -22,7 +26,10 @@ export class LegacyExceptionFilter implements ExceptionFilter {
       if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
       reply = domainFailReply(op, this.clock.nowMs(), exception);
       // As on the REST surface: clients and proxies that read it can back off.
-      if (exception instanceof RateLimitedError) http.getResponse<Response>().setHeader('Retry-After', String(exception.retryAfterSeconds));
+      if (exception instanceof RateLimitedError) {
+        http.getResponse<Response>().setHeader('Retry-After', String(exception.retryAfterSeconds));
+        this.metrics.limitRefused(exception.kind);
+      }
       // SPNEGO clients (browsers, curl --negotiate) answer this header whatever the status.
       if (exception.wwwAuthenticate) http.getResponse<Response>().setHeader('WWW-Authenticate', exception.wwwAuthenticate);
     } else {

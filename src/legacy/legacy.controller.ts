@@ -95,7 +95,7 @@ export class LegacyController {
 
     // The strategy reads its credentials from the body, as Passport strategies do.
     req.body = { ...fields, otp };
-    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res);
+    const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res, 'phone');
     const login = await this.auth.completeLogin(identity, {
       appid: fields.appid,
       device: fields.device || undefined,

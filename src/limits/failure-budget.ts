@@ -72,6 +72,6 @@ export class FailureBudget {
   private refused(until: number): RateLimitedError {
     const wait = secondsUntil(until, this.clock.nowMs());
     const minutes = Math.ceil(wait / 60);
-    return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait);
+    return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait, this.policy.name);
   }
 }

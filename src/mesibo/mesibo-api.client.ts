@@ -33,6 +33,10 @@ const APP_TOKEN_ERRORS = new Set(['AUTHFAIL', 'INVALIDTOKEN', 'TOKENBREACH']);
  * Network errors, timeouts and 5xx answers are retried with backoff; everything else is final.
  * Failures surface as typed domain errors. The App Token never reaches a log line.
  */
+export type MesiboCallOutcome = 'ok' | 'refused' | 'unavailable';
+/** Told about every call: its op, how it ended, and how long it took in seconds. */
+export type MesiboCallObserver = (op: string, outcome: MesiboCallOutcome, seconds: number) => void;
+
 export class MesiboApiClient {
   private readonly logger = new Logger(MesiboApiClient.name);
   // A keep-alive pool: a fresh connection per login costs far more than the call itself.
@@ -41,9 +45,27 @@ export class MesiboApiClient {
   constructor(
     private readonly endpoint: MesiboEndpoint,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((done) => setTimeout(done, ms)),
+    private readonly observe?: MesiboCallObserver,
   ) {}
 
+  /** Calls `op`, retrying transient failures; each call (retries included) is reported to the observer. */
   async call(op: string, payload: Record<string, unknown>, options: MesiboCallOptions = {}): Promise<MesiboReply> {
+    if (!this.observe) return this.callWithRetries(op, payload, options);
+    const started = performance.now();
+    let outcome: MesiboCallOutcome = 'unavailable';
+    try {
+      const reply = await this.callWithRetries(op, payload, options);
+      outcome = 'ok';
+      return reply;
+    } catch (error) {
+      if (error instanceof MesiboRefusedError || error instanceof MesiboMisconfiguredError) outcome = 'refused';
+      throw error;
+    } finally {
+      this.observe(op, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async callWithRetries(op: string, payload: Record<string, unknown>, options: MesiboCallOptions): Promise<MesiboReply> {
     const body = JSON.stringify({ ...payload, op, token: this.endpoint.appToken });
     const logger = options.quiet ? undefined : this.logger;
     for (let attempt = 0; ; attempt++) {

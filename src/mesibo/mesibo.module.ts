@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { ConfigError, mesiboConfig } from '../config';
 import { MesiboApiClient } from './mesibo-api.client';
 import { MesiboTokenService } from './mesibo-token.service';
+import { Metrics } from '../metrics/metrics';
 import { MESIBO_SETTINGS, MesiboEndpointOverride, MesiboSettings } from './mesibo.settings';
 
 @Module({})
@@ -26,8 +27,9 @@ export class MesiboModule implements OnApplicationShutdown {
         },
         {
           provide: MesiboApiClient,
-          inject: [MESIBO_SETTINGS],
-          useFactory: (settings: MesiboSettings) => new MesiboApiClient(settings),
+          inject: [MESIBO_SETTINGS, Metrics],
+          useFactory: (settings: MesiboSettings, metrics: Metrics) =>
+            new MesiboApiClient(settings, undefined, (op, outcome, seconds) => metrics.mesiboCall(op, outcome, seconds)),
         },
         MesiboTokenService,
       ],

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
+import { Metrics } from '../metrics/metrics';
 import { otpConfig } from '../config';
 import { CounterStore, secondsUntil } from '../database/counter-store';
 import { FailureBudget } from '../limits/failure-budget';
@@ -42,6 +43,7 @@ export class OtpService {
     private readonly clock: Clock,
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     @Optional() private readonly smsPolicy?: SmsSendPolicy,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class OtpService {
       if (channel === 'sms') await this.smsPolicy?.admit(destination);
     } catch (error) {
       await this.counters.refund(...claimed);
+      this.metrics?.codeRequested(channel, error instanceof RateLimitedError ? 'rate_limited' : 'failed');
       throw error;
     }
 
@@ -85,8 +88,10 @@ export class OtpService {
       if (id) await this.challenges.consume(id);
       await this.counters.refund(...claimed);
       if (channel === 'sms') await this.smsPolicy?.release(destination);
+      this.metrics?.codeRequested(channel, 'failed');
       throw error;
     }
+    this.metrics?.codeRequested(channel, 'sent');
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
   }
 
@@ -136,7 +141,8 @@ export class OtpService {
     if (!outcome.granted) {
       const wait = secondsUntil(outcome.expiresAt, this.clock.nowMs());
       const message = refusal ? `${refusal.replace(/\.$/, '')}: ${wait} seconds.` : `Too many codes were requested. Try again in ${Math.ceil(wait / 60)} minutes.`;
-      throw new RateLimitedError(message, wait);
+      // The kind is the key's first part: otp-cooldown, otp-sends, otp-sends-by.
+      throw new RateLimitedError(message, wait, key.slice(0, key.indexOf(':')));
     }
     claimed.push(key);
   }

@@ -59,7 +59,7 @@ export class SmsSendPolicy {
         await this.counters.refund(...claimed);
         const wait = secondsUntil(claim.expiresAt, this.clock.nowMs());
         this.logger.warn(`SMS refused: the ${budget.name} budget of ${budget.max} an hour is spent`);
-        throw new RateLimitedError(`Too many codes are being sent right now. Try again in ${Math.ceil(wait / 60)} minutes.`, wait);
+        throw new RateLimitedError(`Too many codes are being sent right now. Try again in ${Math.ceil(wait / 60)} minutes.`, wait, budget.key === GLOBAL_KEY ? 'sms-per-hour' : 'sms-per-country');
       }
       claimed.push(budget.key);
     }

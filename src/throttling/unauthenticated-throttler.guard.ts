@@ -27,7 +27,7 @@ export class UnauthenticatedThrottlerGuard extends ThrottlerGuard {
   /** The same domain error as every other limit, so each surface answers it its own usual way. */
   protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const wait = Math.max(1, detail.timeToBlockExpire);
-    throw new RateLimitedError(`Too many requests. Try again in ${wait} seconds.`, wait);
+    throw new RateLimitedError(`Too many requests. Try again in ${wait} seconds.`, wait, 'requests');
   }
 }
 

@@ -41,7 +41,7 @@ export class MethodLoginService {
     req.body = body;
     let identity: VerifiedIdentity;
     try {
-      identity = await this.authenticator.authenticate(method.strategy, req, res);
+      identity = await this.authenticator.authenticate(method.strategy, req, res, method.name);
     } finally {
       req.body = original;
     }

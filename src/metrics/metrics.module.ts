@@ -1,0 +1,17 @@
+import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { Metrics } from './metrics';
+import { MetricsController } from './metrics.controller';
+
+/** Prometheus metrics: every module may record (global), `GET /metrics` exposes them (METRICS_TOKEN). */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [Metrics],
+  exports: [Metrics],
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,77 @@
+import request from 'supertest';
+import { startTestApp, TestApp } from './support/test-app';
+
+const APPID = 'com.mesibo.firstapp';
+const TOKEN = 'metrics-scrape-key-0123456789-0123456789';
+
+/** The value of one series in Prometheus' text format, or undefined when it is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('Prometheus metrics at /metrics', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ METRICS_TOKEN: TOKEN });
+  });
+  afterAll(() => t.close());
+
+  const scrape = async (): Promise<string> => {
+    const res = await request(t.url).get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
+    return res.text;
+  };
+
+  it('refuses a scrape without the key, or with another one', async () => {
+    expect((await request(t.url).get('/metrics')).status).toBe(401);
+    expect((await request(t.url).get('/metrics').set('Authorization', `Bearer ${TOKEN.slice(0, -1)}x`)).status).toBe(401);
+    expect((await request(t.url).get('/metrics').set('Authorization', `Basic ${TOKEN}`)).status).toBe(401);
+  });
+
+  it('counts a login, a wrong code and a rate limit, and times mesibo and the routes', async () => {
+    const phone = '18005550111';
+    expect((await request(t.url).post('/v1/auth/otp').send({ phone, appid: APPID })).status).toBe(202);
+    // Within the resend cooldown: refused by a limit.
+    expect((await request(t.url).post('/v1/auth/otp').send({ phone, appid: APPID })).status).toBe(429);
+    const code = t.gateway.lastCodeFor(phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect((await request(t.url).post('/v1/auth/otp/verify').send({ phone, appid: APPID, otp: wrong })).status).toBe(401);
+    expect((await request(t.url).post('/').send({ op: 'login', phone, appid: APPID, otp: code })).body.result).toBe('OK');
+
+    const text = await scrape();
+    expect(sample(text, 'logins_total{method="phone",outcome="success"}')).toBe(1);
+    expect(sample(text, 'logins_total{method="phone",outcome="invalid_code"}')).toBe(1);
+    expect(sample(text, 'codes_sent_total{channel="sms",outcome="sent"}')).toBe(1);
+    expect(sample(text, 'codes_sent_total{channel="sms",outcome="rate_limited"}')).toBe(1);
+    expect(sample(text, 'limit_refusals_total{kind="otp-cooldown"}')).toBe(1);
+    expect(sample(text, 'mesibo_request_duration_seconds_count{op="useradd",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/v1/auth/otp/verify",status="401"}')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/",status="200"}')).toBe(1);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('labels requests by route pattern, never by the path a client chose', async () => {
+    await request(t.url).get('/no/such/path-d41d8cd98f00');
+    await request(t.url).post('/v1/auth/nosuch-d41d8cd98f00/login').send({ appid: APPID });
+    const text = await scrape();
+    expect(text).not.toContain('d41d8cd98f00');
+    expect(sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/v1/auth/:method/login",status="404"}')).toBe(1);
+  });
+});
+
+describe('metrics without METRICS_TOKEN (the default)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ METRICS_TOKEN: '' });
+  });
+  afterAll(() => t.close());
+
+  it('has no /metrics endpoint', async () => {
+    expect((await request(t.url).get('/metrics')).status).toBe(404);
+    expect((await request(t.url).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).status).toBe(404);
+  });
+});
