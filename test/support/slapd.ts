@@ -81,7 +81,7 @@ export class Slapd {
   static async start(users: readonly DirectoryUser[]): Promise<Slapd> {
     const dir = await mkdtemp(join(tmpdir(), 'slapd-'));
     try {
-      await makeCertificates(dir);
+      await makeTestCertificates(dir);
       await writeFile(join(dir, 'slapd.conf'), slapdConf(dir));
       await run(SLAPADD, ['-q', '-f', join(dir, 'slapd.conf'), '-l', await writeLdif(dir, 'entries.ldif', entriesLdif(users))]);
       const [port, tlsPort] = await freePorts(2);
@@ -220,8 +220,11 @@ async function writeLdif(dir: string, name: string, content: string): Promise<st
   return path;
 }
 
-/** A CA, a server certificate it signs for localhost and 127.0.0.1, and an unrelated CA. */
-async function makeCertificates(dir: string): Promise<void> {
+/**
+ * In `dir`: `ca.pem` (a CA), `server.pem` and `server.key` (a certificate it signs for localhost and
+ * 127.0.0.1) and `other-ca.pem` (an unrelated CA).
+ */
+export async function makeTestCertificates(dir: string): Promise<void> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const ca = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
   const at = (name: string) => join(dir, name);
