@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { missingPrograms } from './support/server-software';
+import { describeWithPrograms } from './support/server-software';
 import { makeTestCertificates, OPENSSL } from './support/slapd';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -153,19 +153,10 @@ const SERVICE = { name: 'svc-messenger', password: 'Svc-Acc0unt-Pass!' };
 const ALICE = { name: 'alice', password: 'Al1ce-Passw0rd!', mail: 'alice@corp.example.com', givenName: 'Alice', surname: 'Liddell' };
 const MALLORY = { name: 'mallory', password: 'Mall0ry-Passw0rd!', mail: 'mallory@corp.example.com' };
 
-/**
- * Samba's AD DC is not among the packages CI installs, and its LDAP ports (389, 636) need root, so
- * this suite skips with one line where either is missing, whatever REQUIRE_SERVER_SOFTWARE says.
- */
-function describeWithSambaAd(): jest.Describe {
-  const missing = missingPrograms([SAMBA, SAMBA_TOOL, OPENSSL]);
-  const reason = missing.length > 0 ? `${missing.join(', ')} not installed (apt-get install samba)` : process.getuid?.() !== 0 ? 'not root (Samba listens on 389 and 636)' : '';
-  if (reason === '') return describe;
-  process.stdout.write(`LDAP login against Samba Active Directory: skipped, ${reason}\n`);
-  return describe.skip;
-}
+/** Samba's LDAP ports (389, 636) cannot be moved and need root: without it the suite cannot run. */
+const NOT_ROOT = process.getuid?.() !== 0 ? 'not root (Samba listens on 389 and 636)' : undefined;
 
-describeWithSambaAd()('LDAP login against Samba Active Directory', () => {
+describeWithPrograms('LDAP login against Samba Active Directory', [SAMBA, SAMBA_TOOL, OPENSSL], 'apt-get install samba', NOT_ROOT)('LDAP login against Samba Active Directory', () => {
   let ad: SambaAd;
 
   beforeAll(async () => {

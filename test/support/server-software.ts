@@ -18,13 +18,15 @@ export function missingPrograms(paths: readonly string[]): string[] {
 }
 
 /**
- * `describe` when every program is installed; otherwise `describe.skip` after printing why (or,
+ * `describe` when every program is installed (and `otherwise`, a reason it cannot run anyway, is
+ * undefined); otherwise `describe.skip` after printing why (or,
  * under REQUIRE_SERVER_SOFTWARE=1, a suite with one failing test naming what is missing).
  */
-export function describeWithPrograms(title: string, paths: readonly string[], install: string): jest.Describe {
+export function describeWithPrograms(title: string, paths: readonly string[], install: string, otherwise?: string): jest.Describe {
   const missing = missingPrograms(paths);
-  if (missing.length === 0) return describe;
-  const reason = `${title}: skipped, ${missing.join(', ')} not installed (${install})`;
+  const why = missing.length > 0 ? `${missing.join(', ')} not installed (${install})` : otherwise;
+  if (why === undefined) return describe;
+  const reason = `${title}: skipped, ${why}`;
   if (process.env.REQUIRE_SERVER_SOFTWARE === '1') {
     return ((name: string) =>
       describe(name, () => {
