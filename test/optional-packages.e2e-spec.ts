@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AppProcess, startAppProcess } from './support/app-process';
 
-/** Packages only some configurations use: the other database drivers, Redis, OIDC providers, SMTP. */
-const OPTIONAL_PACKAGES = ['pg', 'mysql2', 'ioredis', 'openid-client', 'jose', 'nodemailer'];
+/** Packages only some configurations use: the other database drivers, Redis, OIDC providers, SMTP, the enterprise login methods. */
+const OPTIONAL_PACKAGES = ['pg', 'mysql2', 'ioredis', 'openid-client', 'jose', 'nodemailer', 'ldapts', 'radius', 'kerberos'];
 
 /** Makes requiring any of BLOCKED_PACKAGES fail, as if it were not installed. */
 const BLOCKER = `
