@@ -5,8 +5,8 @@ import { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import { LoginResponseDto, toLoginResponse } from '../auth/dto/login-response.dto';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
-import { DomainError, InvalidRequestError } from '../common/errors';
-import { asDomainError } from '../common/infrastructure-errors';
+import { answerWebLogin, answerWebLoginFailure } from '../auth/web-login/web-login-answer';
+import { InvalidRequestError } from '../common/errors';
 import { clientConfig } from '../config';
 import { IdTokenLoginDto, StartOidcLoginQueryDto } from './dto/oidc.dto';
 import { loginOf } from './oidc-login-context';
@@ -72,28 +72,11 @@ export class OidcAuthController {
       const login = loginOf(req)!;
       const completed = await this.auth.completeLogin(identity, { appid: login.appId });
       this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
-      if (login.returnTo === undefined) {
-        res.status(200).json(toLoginResponse(completed, this.client));
-        return;
-      }
-      res.redirect(
-        302,
-        withFragment(login.returnTo, {
-          token: completed.token,
-          expires_at: completed.expiresAt.toISOString(),
-          address: completed.user.address,
-        }),
-      );
+      answerWebLogin(res, completed, login.returnTo, this.client);
     } catch (thrown) {
       const login = loginOf(req);
       if (login) this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
-      const returnTo = login?.returnTo;
-      if (returnTo === undefined) throw thrown;
-      const error = asDomainError(thrown);
-      if (!(error instanceof DomainError)) {
-        this.logger.error(thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown));
-      }
-      res.redirect(302, withFragment(returnTo, { error: error instanceof DomainError ? error.code : 'internal_error' }));
+      answerWebLoginFailure(res, thrown, login?.returnTo, this.logger);
     }
   }
 
@@ -112,9 +95,4 @@ export class OidcAuthController {
     const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
     return toLoginResponse(completed, this.client);
   }
-}
-
-/** `url#a=1&b=2`: the fragment never reaches a server, nor a Referer header. */
-function withFragment(url: string, fields: Record<string, string>): string {
-  return `${url}#${new URLSearchParams(fields).toString()}`;
 }

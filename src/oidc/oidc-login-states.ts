@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { WebLoginStatesRepository } from '../auth/web-login/web-login-states.repository';
 import { Clock } from '../common/clock';
 import { InvalidRequestError } from '../common/errors';
 import { openidClient } from './oidc-libraries';
-import { OidcLoginStatesRepository } from './oidc-login-states.repository';
 
 /** How long a started web login may take to come back. */
 export const LOGIN_STATE_TTL_MS = 10 * 60_000;
@@ -27,7 +27,7 @@ export interface OidcLoginState {
 @Injectable()
 export class OidcLoginStates {
   constructor(
-    private readonly states: OidcLoginStatesRepository,
+    private readonly states: WebLoginStatesRepository,
     private readonly clock: Clock,
   ) {}
 

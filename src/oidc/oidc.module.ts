@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { WebLoginStatesRepository } from '../auth/web-login/web-login-states.repository';
 import { UsersModule } from '../users/users.module';
 import { IdTokenUses } from './id-token-uses';
 import { IdTokenVerifier } from './id-token-verifier';
@@ -9,7 +10,6 @@ import { OidcCodeFlow } from './oidc-code-flow';
 import { OidcLinkController } from './oidc-link.controller';
 import { OidcLoginCookies } from './oidc-login-cookie';
 import { OidcLoginStates } from './oidc-login-states';
-import { OidcLoginStatesRepository } from './oidc-login-states.repository';
 import { OidcProviders } from './oidc-providers';
 import { ProviderWebFlows } from './provider-web-flows';
 import { OidcCallbackStrategy } from './strategies/oidc-callback.strategy';
@@ -24,7 +24,7 @@ import { OidcIdTokenStrategy } from './strategies/oidc-id-token.strategy';
   controllers: [OidcAuthController, OidcLinkController],
   providers: [
     OidcProviders,
-    OidcLoginStatesRepository,
+    WebLoginStatesRepository,
     OidcLoginStates,
     OidcLoginCookies,
     OidcCodeFlow,

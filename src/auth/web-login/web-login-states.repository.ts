@@ -1,20 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Selectable } from 'kysely';
-import { DB, Db } from '../database/connection';
-import { OidcLoginStatesTable } from '../database/schema';
+import { DB, Db } from '../../database/connection';
+import { OidcLoginStatesTable } from '../../database/schema';
 
-export type OidcLoginStateRow = Selectable<OidcLoginStatesTable>;
+export type WebLoginStateRow = Selectable<OidcLoginStatesTable>;
 
+/**
+ * Web logins that were started and not yet finished, in the `oidc_login_states` table (named after
+ * its first user): any instance finishes a login another one started. OpenID Connect keeps its
+ * provider, PKCE verifier and nonce there; SAML its AuthnRequest ID (see src/methods/saml).
+ */
 @Injectable()
-export class OidcLoginStatesRepository {
+export class WebLoginStatesRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  async insert(row: OidcLoginStateRow): Promise<void> {
+  async insert(row: WebLoginStateRow): Promise<void> {
     await this.db.insertInto('oidc_login_states').values(row).execute();
   }
 
   /** Deletes the row and returns it; undefined when there was none, or another request took it first. */
-  async take(state: string): Promise<OidcLoginStateRow | undefined> {
+  async take(state: string): Promise<WebLoginStateRow | undefined> {
     const row = await this.db.selectFrom('oidc_login_states').selectAll().where('state', '=', state).executeTakeFirst();
     if (!row) return undefined;
     const deleted = await this.db.deleteFrom('oidc_login_states').where('state', '=', state).executeTakeFirst();
