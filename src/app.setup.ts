@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { json } from 'body-parser';
+import { json, urlencoded } from 'body-parser';
 import { Application, NextFunction, Request, Response } from 'express';
 import { problem, sendProblem } from './common/problem-details';
 import { refuseUnsafeBody, refuseUnsafeQuery } from './common/request-edge';
@@ -10,6 +10,7 @@ import { appConfig } from './config';
 import { setupApiDocs } from './http/api-docs';
 import { applySecurityHeaders } from './http/security-headers';
 import { legacyBodyParser } from './legacy/legacy-body.parser';
+import { SAML_ACS_PATH } from './methods/saml/saml-routes';
 
 /**
  * HTTP plumbing shared by `main.ts` and the e2e tests: body parsing per surface, CORS, caching
@@ -38,6 +39,8 @@ export function configureApp(app: INestApplication): void {
   app.use('/', (req: Request, res: Response, next: NextFunction) =>
     req.path === '/' ? legacy(req, res, next) : restQuery(req, res, next),
   );
+  // A SAML identity provider posts its answer as an HTML form (HTTP-POST binding): the one form body of the REST surface.
+  app.use(SAML_ACS_PATH, urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 10 }));
   app.use('/v1', json({ limit: config.bodyLimit, strict: true }));
   // Errors of the REST body parser (bad JSON, too large) happen before Nest routes; shape them here.
   app.use('/v1', (error: unknown, _req: Request, res: Response, next: NextFunction) => {

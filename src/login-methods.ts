@@ -5,6 +5,8 @@ import { LdapModule } from './methods/ldap/ldap.module';
 import { ldapSettings } from './methods/ldap/ldap.settings';
 import { RadiusModule } from './methods/radius/radius.module';
 import { radiusSettings } from './methods/radius/radius.settings';
+import { SamlModule } from './methods/saml/saml.module';
+import { samlSettings } from './methods/saml/saml.settings';
 import { TicketModule } from './methods/ticket/ticket.module';
 import { ticketSettings } from './methods/ticket/ticket.settings';
 import { UsernameModule } from './methods/username/username.module';
@@ -21,6 +23,7 @@ export const LOGIN_METHODS: ReadonlyArray<{ module: new () => unknown; settings:
   { module: RadiusModule, settings: radiusSettings },
   { module: KerberosModule, settings: kerberosSettings },
   { module: LdapModule, settings: ldapSettings },
+  { module: SamlModule, settings: samlSettings },
 ];
 
 export const LOGIN_METHOD_MODULES = LOGIN_METHODS.map((method) => method.module);
