@@ -5,7 +5,7 @@ import { inflateRawSync } from 'node:zlib';
 import request from 'supertest';
 import { TestBrowser } from './support/oidc-browser';
 import { describeWithPrograms } from './support/server-software';
-import { makeCertificate, OPENSSL, PHP, SIMPLESAMLPHP_WWW, startSimpleSamlPhp, TestIdp } from './support/simplesamlphp';
+import { makeCertificate, SIMPLESAMLPHP_INSTALL, simpleSamlPhpSoftware, startSimpleSamlPhp, TestIdp } from './support/simplesamlphp';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** The service's public URL; the test browser resolves its host to whichever instance a test uses. */
@@ -21,7 +21,7 @@ const APPID = 'com.mesibo.firstapp';
 const RETURN_URL = 'https://chat.example.com/login-done';
 const ALICE = { username: 'alice', password: 'alice-password-0123' };
 
-describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provider)', [PHP, OPENSSL, SIMPLESAMLPHP_WWW], 'apt-get install simplesamlphp php-cli php-xml')(
+describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provider)', simpleSamlPhpSoftware(), SIMPLESAMLPHP_INSTALL)(
   'SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provider)',
   () => {
     let dir: string;

@@ -1,14 +1,34 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { missingPrograms } from './server-software';
 
 /** Debian's SimpleSAMLphp 1.19: its web root, served by PHP's built-in server. */
 export const SIMPLESAMLPHP_WWW = '/usr/share/simplesamlphp/www';
 export const PHP = '/usr/bin/php';
 export const OPENSSL = '/usr/bin/openssl';
+
+/** What to install where something is missing. */
+export const SIMPLESAMLPHP_INSTALL = 'apt-get install simplesamlphp php-cli php-xml';
+
+/**
+ * What the tests need, for describeWithPrograms: PHP, openssl and SimpleSAMLphp, and PHP's XML
+ * extensions (Debian's simplesamlphp does not pull in php-xml): when PHP lacks them, they are
+ * named as the missing program.
+ */
+export function simpleSamlPhpSoftware(): string[] {
+  const programs = [PHP, OPENSSL, SIMPLESAMLPHP_WWW];
+  if (missingPrograms([PHP]).length > 0) return programs;
+  try {
+    execFileSync(PHP, ['-r', 'exit(extension_loaded("dom") ? 0 : 1);'], { stdio: 'ignore' });
+    return programs;
+  } catch {
+    return [...programs, 'php-xml (the dom extension of PHP)'];
+  }
+}
 
 export const PERSISTENT_NAMEID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 
@@ -204,9 +224,4 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   await exited;
-}
-
-/** The PEM text of a file, for settings that take file contents. */
-export function readPem(path: string): string {
-  return readFileSync(path, 'utf8');
 }
