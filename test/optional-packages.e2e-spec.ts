@@ -5,7 +5,7 @@ import request from 'supertest';
 import { AppProcess, startAppProcess } from './support/app-process';
 
 /** Packages only some configurations use: the other database drivers, Redis, OIDC providers, SMTP, the enterprise login methods. */
-const OPTIONAL_PACKAGES = ['pg', 'mysql2', 'ioredis', 'openid-client', 'jose', 'nodemailer', 'ldapts', 'radius', 'kerberos'];
+const OPTIONAL_PACKAGES = ['pg', 'mysql2', 'ioredis', 'openid-client', 'jose', 'nodemailer', 'ldapts', 'radius', 'kerberos', '@node-saml/node-saml', '@xmldom/xmldom'];
 
 /** Makes requiring any of BLOCKED_PACKAGES fail, as if it were not installed. */
 const BLOCKER = `
