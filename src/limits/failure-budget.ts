@@ -1,5 +1,6 @@
 import { Clock } from '../common/clock';
 import { RateLimitedError } from '../common/errors';
+import { PasswordConfig } from '../config/password.config';
 import { CounterStore, secondsUntil } from '../database/counter-store';
 
 export interface FailureBudgetPolicy {
@@ -74,4 +75,20 @@ export class FailureBudget {
     const minutes = Math.ceil(wait / 60);
     return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait, this.policy.name);
   }
+}
+
+/**
+ * The wrong-password budget of a login method, under the PASSWORD_* settings: every method that
+ * checks a password (email, username, LDAP, RADIUS) limits it alike. `name` keeps each method's
+ * counters apart.
+ */
+export function passwordFailureBudget(counters: CounterStore, clock: Clock, password: PasswordConfig, name: string): FailureBudget {
+  return new FailureBudget(counters, clock, {
+    name,
+    perClient: password.maxFailuresPerClientPerWindow,
+    perSubject: password.maxFailuresPerWindow,
+    windowSeconds: password.failureWindowSeconds,
+    maxClientWindowSeconds: password.maxFailureBackoffSeconds,
+    refusal: 'Too many wrong passwords.',
+  });
 }

@@ -8,7 +8,7 @@ import { CounterStore } from '../../database/counter-store';
 import { EmailAccountRow } from '../../database/schema';
 import { OtpChannel } from '../../otp/otp.repository';
 import { OtpService, UNKNOWN_CLIENT } from '../../otp/otp.service';
-import { FailureBudget } from '../../limits/failure-budget';
+import { FailureBudget, passwordFailureBudget } from '../../limits/failure-budget';
 import { UsersService } from '../../users/users.service';
 import { SessionsService } from '../sessions.service';
 import { VerifiedIdentity } from '../verified-identity';
@@ -43,14 +43,7 @@ export class EmailLoginService {
     @Inject(passwordConfig.KEY) private readonly config: ConfigType<typeof passwordConfig>,
     @Inject(emailConfig.KEY) private readonly email: ConfigType<typeof emailConfig>,
   ) {
-    this.passwordFailures = new FailureBudget(counters, clock, {
-      name: 'password-failures',
-      perClient: config.maxFailuresPerClientPerWindow,
-      perSubject: config.maxFailuresPerWindow,
-      windowSeconds: config.failureWindowSeconds,
-      maxClientWindowSeconds: config.maxFailureBackoffSeconds,
-      refusal: 'Too many wrong passwords.',
-    });
+    this.passwordFailures = passwordFailureBudget(counters, clock, config, 'password-failures');
   }
 
   async register(rawEmail: string, password: string, name?: string, client: string = UNKNOWN_CLIENT): Promise<void> {

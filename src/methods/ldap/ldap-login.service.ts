@@ -6,7 +6,7 @@ import { Clock } from '../../common/clock';
 import { LoginMethodUnavailableError } from '../../common/errors';
 import { appConfig, passwordConfig } from '../../config';
 import { CounterStore } from '../../database/counter-store';
-import { FailureBudget } from '../../limits/failure-budget';
+import { FailureBudget, passwordFailureBudget } from '../../limits/failure-budget';
 import { LdapDirectory } from './ldap-directory';
 import { identityOf } from './ldap-identity';
 import { ldapSettings } from './ldap.settings';
@@ -39,14 +39,7 @@ export class LdapLoginService {
     @Inject(ldapSettings.KEY) private readonly settings: ConfigType<typeof ldapSettings>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {
-    this.failures = new FailureBudget(counters, clock, {
-      name: 'ldap-password-failures',
-      perClient: password.maxFailuresPerClientPerWindow,
-      perSubject: password.maxFailuresPerWindow,
-      windowSeconds: password.failureWindowSeconds,
-      maxClientWindowSeconds: password.maxFailureBackoffSeconds,
-      refusal: 'Too many wrong passwords.',
-    });
+    this.failures = passwordFailureBudget(counters, clock, password, 'ldap-password-failures');
   }
 
   async authenticate(rawUsername: string, password: string, client: string): Promise<VerifiedIdentity> {

@@ -6,7 +6,7 @@ import { Clock } from '../../common/clock';
 import { InvalidCredentialsError, LoginChallengeError, LoginMethodUnavailableError } from '../../common/errors';
 import { passwordConfig } from '../../config';
 import { CounterStore } from '../../database/counter-store';
-import { FailureBudget, FailureClaim } from '../../limits/failure-budget';
+import { FailureBudget, FailureClaim, passwordFailureBudget } from '../../limits/failure-budget';
 import { RadiusLoginDto } from './dto/radius-login.dto';
 import { RadiusAnswer, RadiusClient, RadiusCredentials, RadiusUnavailableError } from './radius-client';
 import { RadiusChallengeStates, sealedStateKey } from './radius-challenge-states';
@@ -45,14 +45,7 @@ export class RadiusLoginService {
     private readonly clock: Clock,
     @Inject(passwordConfig.KEY) password: ConfigType<typeof passwordConfig>,
   ) {
-    this.failures = new FailureBudget(counters, clock, {
-      name: 'radius-failures',
-      perClient: password.maxFailuresPerClientPerWindow,
-      perSubject: password.maxFailuresPerWindow,
-      windowSeconds: password.failureWindowSeconds,
-      maxClientWindowSeconds: password.maxFailureBackoffSeconds,
-      refusal: 'Too many wrong passwords.',
-    });
+    this.failures = passwordFailureBudget(counters, clock, password, 'radius-failures');
   }
 
   async authenticate(login: RadiusLoginDto, client: string): Promise<VerifiedIdentity> {

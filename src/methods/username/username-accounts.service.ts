@@ -7,7 +7,7 @@ import { Clock } from '../../common/clock';
 import { IdentityInUseError, InvalidCredentialsError } from '../../common/errors';
 import { passwordConfig } from '../../config';
 import { CounterStore } from '../../database/counter-store';
-import { FailureBudget } from '../../limits/failure-budget';
+import { FailureBudget, passwordFailureBudget } from '../../limits/failure-budget';
 import { UNKNOWN_CLIENT } from '../../otp/otp.service';
 import { UsernameAccountsRepository } from './username-accounts.repository';
 import { newUsername, normalizeUsername } from './username';
@@ -30,14 +30,7 @@ export class UsernameAccountsService {
     counters: CounterStore,
     @Inject(passwordConfig.KEY) config: ConfigType<typeof passwordConfig>,
   ) {
-    this.passwordFailures = new FailureBudget(counters, clock, {
-      name: 'password-failures',
-      perClient: config.maxFailuresPerClientPerWindow,
-      perSubject: config.maxFailuresPerWindow,
-      windowSeconds: config.failureWindowSeconds,
-      maxClientWindowSeconds: config.maxFailureBackoffSeconds,
-      refusal: 'Too many wrong passwords.',
-    });
+    this.passwordFailures = passwordFailureBudget(counters, clock, config, 'password-failures');
   }
 
   /** Creates an account (an operator, or self-registration); IdentityInUseError when the username is taken. Returns the username as stored. */
