@@ -1,49 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrationProvider } from '../src/database/migrations';
+import { StartOutcome, startServiceOnce } from './support/start-service-once';
 
-const ROOT = join(__dirname, '..');
 
-interface Outcome {
-  /** The exit code, or 'listening' once the service listened (it is then stopped). */
-  result: number | 'listening';
-  stderr: string;
-  output: string;
-}
-
-/**
- * Starts the service as `npm start` would, in `cwd`, with only `env` (and PATH) set: what an
- * operator sees on the terminal. Resolves when it exits or listens.
- */
-function startService(cwd: string, env: Record<string, string>): Promise<Outcome> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'node_modules/ts-node/register/transpile-only'), join(ROOT, 'src/main.ts')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no outcome within 60 s:\n${output}`));
-    }, 60_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      output += chunk.toString('utf8');
-    });
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('Listening on')) child.kill('SIGTERM');
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ result: output.includes('Listening on') ? 'listening' : (code ?? -1), stderr, output });
-    });
-  });
-}
 
 describe('a bad configuration stops start-up with one line per problem, naming the variable', () => {
   let dir: string;
@@ -55,7 +16,7 @@ describe('a bad configuration stops start-up with one line per problem, naming t
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function expectOneLine(outcome: Outcome, ...expected: string[]): void {
+  function expectOneLine(outcome: StartOutcome, ...expected: string[]): void {
     expect(outcome.result).toBe(1);
     const lines = outcome.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -64,11 +25,11 @@ describe('a bad configuration stops start-up with one line per problem, naming t
   }
 
   it('MESIBO_API_URL without a scheme: one line, no stack trace', async () => {
-    expectOneLine(await startService(dir, { ...base, MESIBO_API_URL: 'api.mesibo.com/backend/' }), 'MESIBO_API_URL');
+    expectOneLine(await startServiceOnce(dir, { ...base, MESIBO_API_URL: 'api.mesibo.com/backend/' }), 'MESIBO_API_URL');
   }, 60_000);
 
   it('TRUST_PROXY=ture, CORS_ORIGINS separated by ";" and EMAIL_LOGIN=nope: one line each', async () => {
-    const outcome = await startService(dir, {
+    const outcome = await startServiceOnce(dir, {
       ...base,
       TRUST_PROXY: 'ture',
       CORS_ORIGINS: 'https://a.example.com;https://b.example.com',
@@ -84,7 +45,7 @@ describe('a bad configuration stops start-up with one line per problem, naming t
   }, 60_000);
 
   it('production with nothing set: every problem at once', async () => {
-    const outcome = await startService(dir, { NODE_ENV: 'production', DATABASE_URL: base.DATABASE_URL });
+    const outcome = await startServiceOnce(dir, { NODE_ENV: 'production', DATABASE_URL: base.DATABASE_URL });
     expect(outcome.result).toBe(1);
     const [heading, ...problems] = outcome.stderr.trim().split('\n');
     expect(heading).toMatch(/^Invalid configuration \(\d+ problems\):$/);
@@ -101,13 +62,13 @@ describe('a bad configuration stops start-up with one line per problem, naming t
 
   it('DB_MIGRATE=false on a database without the migrations: refuses, naming them', async () => {
     const names = Object.keys(await migrationProvider.getMigrations()).sort();
-    const outcome = await startService(dir, { ...base, DATABASE_URL: `sqlite:${join(dir, 'empty.db')}`, DB_MIGRATE: 'false' });
+    const outcome = await startServiceOnce(dir, { ...base, DATABASE_URL: `sqlite:${join(dir, 'empty.db')}`, DB_MIGRATE: 'false' });
     expectOneLine(outcome, 'DB_MIGRATE=false', `${names.length} migration(s)`, ...names, 'npm run migrate');
   }, 60_000);
 
   it('a real App Token with NODE_ENV unset: console senders need DEV_PRINT_CODES=true', async () => {
     const env = { DATABASE_URL: base.DATABASE_URL, MESIBO_APP_TOKEN: 'a-real-looking-app-token', MESIBO_API_URL: 'http://127.0.0.1:9/backend/' };
-    const [refused, allowed] = await Promise.all([startService(dir, env), startService(dir, { ...env, DEV_PRINT_CODES: 'true' })]);
+    const [refused, allowed] = await Promise.all([startServiceOnce(dir, env), startServiceOnce(dir, { ...env, DEV_PRINT_CODES: 'true' })]);
     expect(refused.result).toBe(1);
     expect(refused.stderr).toMatch(/OTP_SENDER=console prints codes .*DEV_PRINT_CODES=true/);
     expect(refused.stderr).toMatch(/EMAIL_SENDER=console prints codes .*DEV_PRINT_CODES=true/);
@@ -119,8 +80,8 @@ describe('a bad configuration stops start-up with one line per problem, naming t
     try {
       writeFileSync(join(withDotEnv, '.env'), 'PORT=not-a-port\nTRUST_PROXY=ture\n');
       const [test, development] = await Promise.all([
-        startService(withDotEnv, { ...base }),
-        startService(withDotEnv, { ...base, NODE_ENV: 'development' }),
+        startServiceOnce(withDotEnv, { ...base }),
+        startServiceOnce(withDotEnv, { ...base, NODE_ENV: 'development' }),
       ]);
       expect(test.result).toBe('listening');
       expect(development.result).toBe(1);

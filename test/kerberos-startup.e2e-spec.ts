@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServiceOnce } from './support/start-service-once';
 
-const ROOT = join(__dirname, '..');
 
 /** Makes `require('kerberos')` fail as it does where the optional package could not be built. */
 const BLOCK_KERBEROS = `
@@ -15,35 +14,6 @@ Module._load = function (request) {
 };
 `;
 
-/** Runs `src/main.ts` as `npm start` does, with only `env` (and PATH); resolves with its exit code and stderr. */
-function startService(env: Record<string, string>): Promise<{ code: number | null; stderr: string; output: string }> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'node_modules/ts-node/register/transpile-only'), join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no outcome within 60 s:\n${output}`));
-    }, 60_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      output += chunk.toString('utf8');
-    });
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      // Started: that is all these tests need to know.
-      if (output.includes('Listening on')) child.kill('SIGTERM');
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, output });
-    });
-  });
-}
 
 describe('Kerberos login configured where the kerberos package cannot be loaded', () => {
   let dir: string;
@@ -56,7 +26,7 @@ describe('Kerberos login configured where the kerberos package cannot be loaded'
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('refuses to start, with one line that names the setting, the package and the remedy', async () => {
-    const outcome = await startService({
+    const outcome = await startServiceOnce(dir, {
       NODE_ENV: 'test',
       NODE_OPTIONS: `--require ${join(dir, 'block-kerberos.js')}`,
       DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
@@ -64,7 +34,7 @@ describe('Kerberos login configured where the kerberos package cannot be loaded'
       KERBEROS_SERVICE_PRINCIPAL: 'HTTP/www.example.org@EXAMPLE.ORG',
       KERBEROS_REALMS: 'EXAMPLE.ORG',
     });
-    expect(outcome.code).toBe(1);
+    expect(outcome.result).toBe(1);
     expect(outcome.output).not.toContain('Listening on');
     expect(outcome.stderr.trim().split('\n')).toEqual([
       'Invalid configuration: KERBEROS_KEYTAB is set, which turns the kerberos login on, but the optional package "kerberos" ' +
@@ -74,7 +44,7 @@ describe('Kerberos login configured where the kerberos package cannot be loaded'
   }, 60_000);
 
   it('starts without it when the method is off: nothing loads the package then', async () => {
-    const outcome = await startService({
+    const outcome = await startServiceOnce(dir, {
       NODE_ENV: 'test',
       NODE_OPTIONS: `--require ${join(dir, 'block-kerberos.js')}`,
       DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,

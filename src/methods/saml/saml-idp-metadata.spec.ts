@@ -1,27 +1,6 @@
 import { parseIdpMetadata } from './saml-idp-metadata';
+import { CERT } from '../../../test/support/saml-test-certificate';
 
-// A self-signed certificate made for these tests (its dates are never checked here).
-const CERT = [
-  '-----BEGIN CERTIFICATE-----',
-  'MIIDFTCCAf2gAwIBAgIUONkZnNF5U/vourBnEBzEYgdtsUkwDQYJKoZIhvcNAQEL',
-  'BQAwGTEXMBUGA1UEAwwOc2FtbC1zcGVjLnRlc3QwIBcNMjYxMjA1MDIwNDQyWhgP',
-  'MjEyNjExMTEwMjA0NDJaMBkxFzAVBgNVBAMMDnNhbWwtc3BlYy50ZXN0MIIBIjAN',
-  'BgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtGW2CWI8ZCngAW8GvyDJoyeuftBb',
-  'yPNxz69fWVFoRNjtTm3dU37SKAttGZMO+9rlT026B5punzJHTuUu9YfaF/M5wvod',
-  '1JrZXGGG+NA6wrocoqey07KGVQk1Hc5YXFRfSDvaso4uCySU7bczH6QwwRJfGvNn',
-  'JAfsMAWmJjWW24zjrR2OTxzLtx+R4V0zSUt7d0WLswOG9I8h3UJPNLUKvdkqG7EO',
-  'HNdcb0+NcXV+SLqJpIEWqJPvhGEPFUxyD5rLAFkdN2IvYy1lR22rhCS6XH37w2W9',
-  '6HH+fl91Yh3LMPE3Nh4oXIRZmyXsDeOYchLn8K5CJNsOlZgoci2PuhY7qQIDAQAB',
-  'o1MwUTAdBgNVHQ4EFgQUQSW2oXXLX9opquqItd/YXgj+lVAwHwYDVR0jBBgwFoAU',
-  'QSW2oXXLX9opquqItd/YXgj+lVAwDwYDVR0TAQH/BAUwAwEB/zANBgkqhkiG9w0B',
-  'AQsFAAOCAQEAVUpZQz+G+532GmU8I6SkbcYxk4kgORnYz0HAGNujUrsteHuJ8Ks6',
-  'Nl3u0dhPfLmWLOPiynYXs5bTqxdi7UvWxgc06TPYcYl1e7kagafI028XIahxnhxE',
-  '0McR567Bh9Ss7vItpNqJIi4ZRWABo30Qgud8kaPoFutJ+YhUAzc03LL+NChdRZTo',
-  'o9aGIDaXqmoue2ErutXxHcLW0vyhiX12/4nHWroRFkMo9QUPIL/m/GC7iGUpvOl0',
-  '3+8Krj5OCDSNkwdI3eJP1alavwSGiowQrS/xFeH4BxzaKyG+zF8KWQ2HOTgJv9bz',
-  'LOe84U2+f0ooUy2kd9auoXL1ChHT6LAuew==',
-  '-----END CERTIFICATE-----',
-].join('\n');
 const DER = CERT.replace(/-----[^-]+-----|\s/g, '');
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
