@@ -13,6 +13,7 @@ import { MesiboEndpointOverride } from './mesibo/mesibo.settings';
 import { OidcModule } from './oidc/oidc.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { createValidationPipe } from './common/validation';
 import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
 
@@ -39,6 +40,7 @@ export class AppModule {
         HealthModule,
         ThrottlingModule,
         MetricsModule,
+        MaintenanceModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

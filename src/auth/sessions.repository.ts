@@ -95,6 +95,15 @@ export class SessionsRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1 ? session : undefined;
   }
+
+  /** Deletes sessions that expired or ended before `before`; returns how many. */
+  async deleteEndedBefore(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 // The statements of every login and every authenticated request, prepared once (see PreparedQuery).

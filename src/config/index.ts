@@ -11,10 +11,11 @@ import { smsPolicyConfig } from './sms-policy.config';
 import { throttleConfig } from './throttle.config';
 import { sessionConfig } from './session.config';
 import { metricsConfig } from './metrics.config';
+import { cleanupConfig } from './cleanup.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
-export { sessionConfig, metricsConfig };
+export { sessionConfig, metricsConfig, cleanupConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -27,6 +28,7 @@ export type { SmsPolicyConfig } from './sms-policy.config';
 export type { ThrottleConfig } from './throttle.config';
 export type { SessionConfig } from './session.config';
 export type { MetricsConfig } from './metrics.config';
+export type { CleanupConfig } from './cleanup.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
@@ -44,4 +46,5 @@ export const allConfigs = [
   throttleConfig,
   sessionConfig,
   metricsConfig,
+  cleanupConfig,
 ];

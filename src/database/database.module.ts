@@ -1,14 +1,11 @@
-import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type Redis from 'ioredis';
 import { Clock } from '../common/clock';
-import { errorMessage } from '../common/errors';
 import { databaseConfig, redisConfig } from '../config';
 import { DB, Db, openDatabase, prepareSchema } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
 import { RedisCounterStore } from './redis-counter-store';
-
-const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /** ioredis is loaded only when REDIS_URL is set: no start pays for it otherwise. */
 function connectRedis(url: string): Redis {
@@ -41,9 +38,8 @@ function connectRedis(url: string): Redis {
   ],
   exports: [DB, CounterStore],
 })
-export class DatabaseModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseModule.name);
-  private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -64,18 +60,7 @@ export class DatabaseModule implements OnModuleInit, OnApplicationBootstrap, OnA
     }
   }
 
-  /** Ended counters are deleted every few minutes; any instance may do it, deleting twice is harmless. */
-  onApplicationBootstrap(): void {
-    const counters = this.counters;
-    if (!(counters instanceof DatabaseCounterStore)) return;
-    this.purgeTimer = setInterval(() => {
-      counters.purgeExpired().catch((error: unknown) => this.logger.warn(`Could not purge ended counters: ${errorMessage(error)}`));
-    }, COUNTER_PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
-  }
-
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.purgeTimer);
     if (this.counters instanceof RedisCounterStore) await this.counters.close();
     await this.db.destroy();
   }

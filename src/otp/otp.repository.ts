@@ -75,6 +75,12 @@ export class OtpRepository {
   async consume(id: string): Promise<boolean> {
     return (await deleteChallenge.affected(this.db, { id })) === 1;
   }
+
+  /** Deletes codes that expired before `now` (used codes are deleted when used); returns how many. */
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db.deleteFrom('otp_challenges').where('expires_at', '<', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 // The statements of every login, prepared once (see PreparedQuery).

@@ -83,4 +83,10 @@ export class EmailAccountsRepository {
       throw error;
     }
   }
+
+  /** Deletes registrations whose code never came back, made before `before`; returns how many. */
+  async deleteUnconfirmedBefore(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('email_accounts').where('verified_at', 'is', null).where('created_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

@@ -26,8 +26,9 @@ export class WebLoginStatesRepository {
     return Number(deleted.numDeletedRows) === 1 ? row : undefined;
   }
 
-  /** Logins that were started and never finished. */
-  async deleteExpired(now: number): Promise<void> {
-    await this.db.deleteFrom('oidc_login_states').where('expires_at', '<=', now).execute();
+  /** Logins that were started and never finished; returns how many. */
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db.deleteFrom('oidc_login_states').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
