@@ -2,10 +2,11 @@
 
 # The same base in every stage, so the native module compiled below matches the runtime's Node and glibc.
 
-# --- toolchain: what node-gyp needs to compile better-sqlite3 when no prebuilt binary downloads ---
+# --- toolchain: what node-gyp needs to compile better-sqlite3 when no prebuilt binary downloads, ---
+# --- and the optional kerberos module against MIT Kerberos's headers                            ---
 FROM node:20-bookworm-slim AS toolchain
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
+ && apt-get install -y --no-install-recommends python3 make g++ libkrb5-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 
@@ -25,6 +26,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # --- runtime: no compilers, no dev dependencies, not root --------------------------------------
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# The GSS-API library the kerberos module links to (for KERBEROS_* logins).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgssapi-krb5-2 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Code and dependencies stay owned by root: the service can read them, not change them.
 COPY package.json ./
