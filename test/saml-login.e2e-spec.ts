@@ -7,6 +7,7 @@ import { TestBrowser } from './support/oidc-browser';
 import { describeWithPrograms } from './support/server-software';
 import { makeCertificate, SIMPLESAMLPHP_INSTALL, simpleSamlPhpSoftware, startSimpleSamlPhp, TestIdp } from './support/simplesamlphp';
 import { startTestApp, TestApp } from './support/test-app';
+import { Metrics } from '../src/metrics/metrics';
 
 /** The service's public URL; the test browser resolves its host to whichever instance a test uses. */
 const PUBLIC_HOST = 'mesibo-backend.test';
@@ -291,8 +292,13 @@ describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provide
         await refused(responseSignedOnly, answer, 'Invalid signature');
       });
 
-      it('holds an assertion whose signature was removed', async () => {
+      it('holds an assertion whose signature was removed (counted as a refused saml login)', async () => {
+        const refusals = async () => (await a.app.get(Metrics).registry.getSingleMetric('logins_total')?.get())?.values.find(
+          (value) => value.labels.method === 'saml' && value.labels.outcome === 'invalid_id_token',
+        )?.value ?? 0;
+        const before = await refusals();
         await refused(a, edited(await untilAnswer(a), (xml) => withoutAssertionSignature(withoutResponseSignature(xml))), 'Invalid signature');
+        expect(await refusals()).toBe(before + 1);
       });
 
       it('has a Response signature that does not verify, though the assertion is intact', async () => {

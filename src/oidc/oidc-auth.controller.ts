@@ -68,7 +68,8 @@ export class OidcAuthController {
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     try {
-      const identity = await this.authenticator.authenticate(OIDC_STRATEGY, req, res);
+      // Failures are counted as `oidc`: the provider name in the path is the client's to choose.
+      const identity = await this.authenticator.authenticate(OIDC_STRATEGY, req, res, 'oidc');
       const login = loginOf(req)!;
       const completed = await this.auth.completeLogin(identity, { appid: login.appId });
       this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
@@ -91,7 +92,7 @@ export class OidcAuthController {
   @ApiResponse({ status: 401, description: 'invalid_id_token: signature, issuer, audience, times or nonce do not check out, or the token was used already' })
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
   async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
-    const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res);
+    const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res, 'oidc');
     const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
     return toLoginResponse(completed, this.client);
   }

@@ -14,6 +14,8 @@ import { loginOf } from './saml-login-context';
 import { SamlLoginCookies } from './saml-login-cookies';
 import { SAML_LOGIN_TTL_MS, SamlLoginRequests } from './saml-login-requests';
 import { SamlServiceProvider } from './saml-service-provider';
+import { SAML_METHOD } from './saml-identity';
+import { failureOutcome, Metrics } from '../../metrics/metrics';
 
 /**
  * Login through a SAML 2.0 identity provider in a browser (Web Browser SSO, SP-initiated): our
@@ -32,6 +34,7 @@ export class SamlAuthController {
     private readonly cookies: SamlLoginCookies,
     private readonly verifier: SamlAcsVerifier,
     private readonly auth: AuthService,
+    private readonly metrics: Metrics,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
   ) {}
 
@@ -69,7 +72,11 @@ export class SamlAuthController {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const acsUrl = this.idp.settingsOn().acsUrl;
     try {
-      const identity = await this.verifier.prove(req);
+      const identity = await this.verifier.prove(req).catch((refused: unknown) => {
+        // Refusals after this point are counted by the token path.
+        this.metrics.login(SAML_METHOD, failureOutcome(refused));
+        throw refused;
+      });
       const login = loginOf(req)!;
       const completed = await this.auth.completeLogin(identity, { appid: login.appId });
       this.cookies.clear(res, acsUrl, login.requestId);
