@@ -14,6 +14,7 @@ import { OidcModule } from './oidc/oidc.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
+import { AuditModule } from './audit/audit.module';
 import { createValidationPipe } from './common/validation';
 import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
 
@@ -41,6 +42,7 @@ export class AppModule {
         ThrottlingModule,
         MetricsModule,
         MaintenanceModule,
+        AuditModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -12,6 +12,7 @@ import { allConfigs, ConfigError } from './config';
 import { loadDotEnvFile, validateAll } from './config/env';
 import { LOGIN_METHOD_SETTINGS } from './login-methods';
 import { UsernameAccountsService } from './methods/username/username-accounts.service';
+import { AuditTrail } from './audit/audit-trail';
 
 interface Command {
   usage: string;
@@ -27,6 +28,22 @@ const COMMANDS: Record<string, Command> = {
       const password = await stdin();
       const username = await app.get(UsernameAccountsService).create(positionals[0], password, values.name);
       return `Created username account "${username}".`;
+    },
+  },
+  'audit:list': {
+    usage: 'audit:list [--user <user id>] [--type <login.failed|login.succeeded|code.requested|limit.hit>] [--since <ISO date>] [--limit <n>]',
+    async run(app, args) {
+      const { positionals, values } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { user: { type: 'string' }, type: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
+      });
+      const since = values.since === undefined ? undefined : Date.parse(values.since);
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (positionals.length > 0 || Number.isNaN(since) || (limit !== undefined && !Number.isInteger(limit))) throw new UsageError();
+      const events = await app.get(AuditTrail).list({ userId: values.user, type: values.type, since, limit });
+      // One JSON object per line, newest first: easy to read, grep and pipe to jq.
+      return events.map((event) => JSON.stringify({ ...event, occurred_at: new Date(Number(event.occurred_at)).toISOString() })).join('\n');
     },
   },
 };

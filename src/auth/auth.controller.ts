@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/comm
 import { ConfigType } from '@nestjs/config';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { ClientKey } from '../common/client-key';
+import { ClientKey, requestClientKey } from '../common/client-key';
 import { clientConfig } from '../config';
 import { AuthService } from './auth.service';
 import { LoginResponseDto, toLoginResponse } from './dto/login-response.dto';
@@ -50,7 +50,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res, 'phone');
-    const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device, name: body.name });
+    const login = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device, name: body.name, client: requestClientKey(req) });
     return toLoginResponse(login, this.client);
   }
 

@@ -23,6 +23,7 @@ import { SessionTokenCipher } from './sessions.token-cipher';
 import { LoginMethodRegistry } from './methods/login-method.registry';
 import { LoginMethodsController } from './methods/login-methods.controller';
 import { MethodLoginService } from './methods/method-login.service';
+import { LoginEvents } from './login-events';
 
 @Module({
   imports: [PassportModule, OtpModule, UsersModule],
@@ -45,7 +46,8 @@ import { MethodLoginService } from './methods/method-login.service';
     RecentProofGuard,
     LoginMethodRegistry,
     MethodLoginService,
+    LoginEvents,
   ],
-  exports: [LoginMethodRegistry, MethodLoginService, PasswordHasher, AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
+  exports: [LoginEvents, LoginMethodRegistry, MethodLoginService, PasswordHasher, AuthService, SessionsService, PhoneLoginService, PassportAuthenticator, EmailLoginService, RecentProofService],
 })
 export class AuthModule {}

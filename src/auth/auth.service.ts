@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '../common/errors';
-import { failureOutcome, Metrics } from '../metrics/metrics';
+import { LoginEvents } from './login-events';
 import { Clock } from '../common/clock';
 import { DB, Db } from '../database/connection';
 import { UserRow } from '../database/schema';
@@ -13,6 +13,8 @@ import { VerifiedIdentity } from './verified-identity';
 export interface ClientInfo {
   appid: string;
   device?: string;
+  /** The client's rate-limit key (requestClientKey), for the audit trail. */
+  client?: string;
   /** A display name the app sent, used when the method proves none. */
   name?: string;
 }
@@ -37,7 +39,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
-    private readonly metrics: Metrics,
+    private readonly events: LoginEvents,
   ) {}
 
   /**
@@ -47,10 +49,10 @@ export class AuthService {
   async completeLogin(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
     try {
       const login = await this.issueAndRecord(identity, client);
-      this.metrics.login(identity.method, 'success');
+      await this.events.succeeded(identity.method, login.user.id, client);
       return login;
     } catch (error) {
-      this.metrics.login(identity.method, failureOutcome(error));
+      await this.events.failed(identity.method, error, client);
       await identity.restoreProof?.().catch((restoreError: unknown) => {
         this.logger.warn(`Could not give back a one-time proof after a failed login: ${errorMessage(restoreError)}`);
       });

@@ -3,7 +3,8 @@ import { Request, Response } from 'express';
 import passport from 'passport';
 import { InvalidRequestError, errorMessage } from '../common/errors';
 import { VerifiedIdentity } from './verified-identity';
-import { failureOutcome, Metrics } from '../metrics/metrics';
+import { requestClientKey } from '../common/client-key';
+import { LoginEvents, LoginRequester } from './login-events';
 
 /**
  * Runs a named Passport strategy on a request and returns the identity it proved, or rethrows the
@@ -12,7 +13,7 @@ import { failureOutcome, Metrics } from '../metrics/metrics';
  */
 @Injectable()
 export class PassportAuthenticator {
-  constructor(private readonly metrics: Metrics) {}
+  constructor(private readonly events: LoginEvents) {}
 
   /**
    * `loginMethod` names the login this proof is for (`phone`, `email`, `ldap`, …): a refusal is then
@@ -22,7 +23,7 @@ export class PassportAuthenticator {
     try {
       return await this.run(strategy, req, res);
     } catch (error) {
-      if (loginMethod) this.metrics.login(loginMethod, failureOutcome(error));
+      if (loginMethod) await this.events.failed(loginMethod, error, requesterOf(req));
       throw error;
     }
   }
@@ -41,4 +42,11 @@ export class PassportAuthenticator {
       middleware(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(errorMessage(error))));
     });
   }
+}
+
+/** The client, and the app and device its body named, as far as they are strings. */
+function requesterOf(req: Request): LoginRequester {
+  const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return { client: requestClientKey(req), appid: text(body.appid), device: text(body.device) };
 }

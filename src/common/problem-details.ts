@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { DomainError, DomainErrorCode, errorMessage, InvalidRequestError, RateLimitedError } from './errors';
 import { asDomainError } from './infrastructure-errors';
 import { Metrics } from '../metrics/metrics';
+import { AuditTrail } from '../audit/audit-trail';
+import { requestClientKey } from './client-key';
 
 /** HTTP status of each domain error on the REST surface. */
 const STATUS: Record<DomainErrorCode, number> = {
@@ -74,14 +76,18 @@ export function sendProblem(res: Response, body: ProblemDetails): void {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly audit: AuditTrail,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    sendProblem(res, this.toProblem(exception, res));
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    sendProblem(res, this.toProblem(exception, res, http.getRequest<Request>()));
   }
 
-  private toProblem(thrown: unknown, res: Response): ProblemDetails {
+  private toProblem(thrown: unknown, res: Response, req: Request): ProblemDetails {
     const exception = asDomainError(thrown);
     if (exception instanceof DomainError) {
       if (exception !== thrown) this.logger.error(`Database unavailable: ${errorMessage(thrown)}`);
@@ -89,6 +95,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (exception instanceof RateLimitedError) {
         res.setHeader('Retry-After', String(exception.retryAfterSeconds));
         this.metrics.limitRefused(exception.kind);
+        void this.audit.record({ type: 'limit.hit', outcome: exception.kind, client: requestClientKey(req) });
       }
       if (status === 401) res.setHeader('WWW-Authenticate', exception.wwwAuthenticate ?? 'Bearer');
       const errors = exception instanceof InvalidRequestError ? exception.details : undefined;

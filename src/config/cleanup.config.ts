@@ -24,12 +24,20 @@ class CleanupEnv {
   @Min(1, { message: 'UNCONFIRMED_EMAIL_ACCOUNTS_KEPT_DAYS must be at least 1' })
   @Max(365, { message: 'UNCONFIRMED_EMAIL_ACCOUNTS_KEPT_DAYS must be at most 365' })
   UNCONFIRMED_EMAIL_ACCOUNTS_KEPT_DAYS: number = 7;
+
+  /** Audit events are deleted after this many days. */
+  @Type(() => Number)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days' })
+  @Min(1, { message: 'AUDIT_RETENTION_DAYS must be at least 1' })
+  @Max(3650, { message: 'AUDIT_RETENTION_DAYS must be at most 3650' })
+  AUDIT_RETENTION_DAYS: number = 90;
 }
 
 export interface CleanupConfig {
   intervalSeconds: number;
   endedSessionsKeptDays: number;
   unconfirmedEmailAccountsKeptDays: number;
+  auditRetentionDays: number;
 }
 
 export function loadCleanupConfig(env: NodeJS.ProcessEnv = process.env): CleanupConfig {
@@ -38,6 +46,7 @@ export function loadCleanupConfig(env: NodeJS.ProcessEnv = process.env): Cleanup
     intervalSeconds: vars.CLEANUP_INTERVAL_SECONDS,
     endedSessionsKeptDays: vars.ENDED_SESSIONS_KEPT_DAYS,
     unconfirmedEmailAccountsKeptDays: vars.UNCONFIRMED_EMAIL_ACCOUNTS_KEPT_DAYS,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
   };
 }
 

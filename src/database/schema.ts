@@ -90,6 +90,23 @@ export interface UsernameAccountsTable {
   updated_at: number;
 }
 
+/** One entry of the audit trail (src/audit/audit-trail.ts). */
+export interface AuditEventsTable {
+  id: string;
+  occurred_at: number;
+  /** `login.succeeded`, `login.failed`, `code.requested`, `limit.hit`. */
+  type: string;
+  /** The login method, or the code's channel. */
+  method: string | null;
+  /** `success`, `sent`, or the error code / limit kind of a refusal. */
+  outcome: string | null;
+  user_id: string | null;
+  /** The client's rate-limit key (its address, an IPv6 /64). */
+  client: string | null;
+  app_id: string | null;
+  device: string | null;
+}
+
 /** A web login through an OpenID Connect / OAuth2 provider, between the redirect and the callback. */
 export interface OidcLoginStatesTable {
   /** The OAuth2 `state`: random, single use. */
@@ -115,6 +132,7 @@ export interface DatabaseSchema {
   oidc_login_states: OidcLoginStatesTable;
   removed_identities: RemovedIdentitiesTable;
   username_accounts: UsernameAccountsTable;
+  audit_events: AuditEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -124,3 +142,4 @@ export type SessionRow = Selectable<SessionsTable>;
 export type NewSession = Insertable<SessionsTable>;
 export type EmailAccountRow = Selectable<EmailAccountsTable>;
 export type UsernameAccountRow = Selectable<UsernameAccountsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { Clock } from '../common/clock';
 import { Metrics } from '../metrics/metrics';
+import { AuditTrail } from '../audit/audit-trail';
+import { requestClientKey } from '../common/client-key';
 import { DomainError, errorMessage, RateLimitedError } from '../common/errors';
 import { asDomainError } from '../common/infrastructure-errors';
 import { domainFailReply, failReply, LegacyReply } from './legacy-envelope';
@@ -14,6 +16,7 @@ export class LegacyExceptionFilter implements ExceptionFilter {
   constructor(
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly audit: AuditTrail,
   ) {}
 
   catch(thrown: unknown, host: ArgumentsHost): void {
@@ -29,6 +32,7 @@ export class LegacyExceptionFilter implements ExceptionFilter {
       if (exception instanceof RateLimitedError) {
         http.getResponse<Response>().setHeader('Retry-After', String(exception.retryAfterSeconds));
         this.metrics.limitRefused(exception.kind);
+        void this.audit.record({ type: 'limit.hit', outcome: exception.kind, client: requestClientKey(req) });
       }
       // SPNEGO clients (browsers, curl --negotiate) answer this header whatever the status.
       if (exception.wwwAuthenticate) http.getResponse<Response>().setHeader('WWW-Authenticate', exception.wwwAuthenticate);

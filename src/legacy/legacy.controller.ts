@@ -97,6 +97,7 @@ export class LegacyController {
     req.body = { ...fields, otp };
     const identity = await this.authenticator.authenticate(PHONE_OTP_STRATEGY, req, res, 'phone');
     const login = await this.auth.completeLogin(identity, {
+      client: requestClientKey(req),
       appid: fields.appid,
       device: fields.device || undefined,
       name: fields.name || undefined,

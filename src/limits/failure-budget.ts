@@ -58,7 +58,8 @@ export class FailureBudget {
     const bySubject = await this.counters.take(subjectKey, perSubject, windowSeconds);
     if (!bySubject.granted) {
       await this.counters.refund(clientKey);
-      throw this.refused(bySubject.expiresAt);
+      // The subject's own budget: it is locked for everyone until the window ends.
+      throw this.refused(bySubject.expiresAt, `${name}-lockout`);
     }
     return {
       refund: () => this.counters.refund(clientKey, subjectKey),
@@ -70,10 +71,10 @@ export class FailureBudget {
     await this.counters.reset(`${this.policy.name}:${subject}`);
   }
 
-  private refused(until: number): RateLimitedError {
+  private refused(until: number, kind = this.policy.name): RateLimitedError {
     const wait = secondsUntil(until, this.clock.nowMs());
     const minutes = Math.ceil(wait / 60);
-    return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait, this.policy.name);
+    return new RateLimitedError(`${this.policy.refusal} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, wait, kind);
   }
 }
 

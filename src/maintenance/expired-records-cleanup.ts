@@ -9,16 +9,17 @@ import { errorMessage } from '../common/errors';
 import { cleanupConfig } from '../config';
 import { CounterStore, DatabaseCounterStore } from '../database/counter-store';
 import { OtpRepository } from '../otp/otp.repository';
+import { AuditTrail } from '../audit/audit-trail';
 
 const DAY_MS = 24 * 3600 * 1000;
 const LEASE_KEY = 'cleanup-lease';
 
 /** Rows deleted by one run, by kind. */
-export type CleanupReport = Record<'codes' | 'counters' | 'sessions' | 'webLogins' | 'unconfirmedEmailAccounts', number>;
+export type CleanupReport = Record<'codes' | 'counters' | 'sessions' | 'webLogins' | 'unconfirmedEmailAccounts' | 'auditEvents', number>;
 
 /**
  * Deletes what has expired: one-time codes, counters, sessions ended long ago, web logins never
- * finished, and email registrations whose code never came back. Every instance schedules it; a
+ * finished, email registrations whose code never came back, and audit events past retention. Every instance schedules it; a
  * lease in the shared store lets one of them run per interval (deleting twice would be harmless,
  * only wasted work).
  */
@@ -32,6 +33,7 @@ export class ExpiredRecordsCleanup implements OnApplicationBootstrap {
     private readonly webLogins: WebLoginStatesRepository,
     private readonly emailAccounts: EmailAccountsRepository,
     private readonly counters: CounterStore,
+    private readonly audit: AuditTrail,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     @Inject(cleanupConfig.KEY) private readonly config: ConfigType<typeof cleanupConfig>,
@@ -58,6 +60,7 @@ export class ExpiredRecordsCleanup implements OnApplicationBootstrap {
       sessions: await this.sessions.deleteEndedBefore(now - this.config.endedSessionsKeptDays * DAY_MS),
       webLogins: await this.webLogins.deleteExpired(now),
       unconfirmedEmailAccounts: await this.emailAccounts.deleteUnconfirmedBefore(now - this.config.unconfirmedEmailAccountsKeptDays * DAY_MS),
+      auditEvents: await this.audit.deleteBefore(now - this.config.auditRetentionDays * DAY_MS),
     };
     const deleted = Object.entries(report).filter(([, count]) => count > 0);
     if (deleted.length > 0) this.logger.log(`Deleted expired records: ${deleted.map(([kind, count]) => `${count} ${kind}`).join(', ')}`);

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Re
 import { ConfigType } from '@nestjs/config';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { requestClientKey } from '../common/client-key';
 import { AuthService } from '../auth/auth.service';
 import { LoginResponseDto, toLoginResponse } from '../auth/dto/login-response.dto';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
@@ -71,7 +72,7 @@ export class OidcAuthController {
       // Failures are counted as `oidc`: the provider name in the path is the client's to choose.
       const identity = await this.authenticator.authenticate(OIDC_STRATEGY, req, res, 'oidc');
       const login = loginOf(req)!;
-      const completed = await this.auth.completeLogin(identity, { appid: login.appId });
+      const completed = await this.auth.completeLogin(identity, { appid: login.appId, client: requestClientKey(req) });
       this.cookies.clear(res, this.providers.redirectUri({ name: login.provider }), login.state);
       answerWebLogin(res, completed, login.returnTo, this.client);
     } catch (thrown) {
@@ -93,7 +94,7 @@ export class OidcAuthController {
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
   async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res, 'oidc');
-    const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device });
+    const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device, client: requestClientKey(req) });
     return toLoginResponse(completed, this.client);
   }
 }

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { InvalidCodeError, RateLimitedError } from '../common/errors';
 import { Metrics } from '../metrics/metrics';
+import { AuditTrail } from '../audit/audit-trail';
 import { otpConfig } from '../config';
 import { CounterStore, secondsUntil } from '../database/counter-store';
 import { FailureBudget } from '../limits/failure-budget';
@@ -44,6 +45,7 @@ export class OtpService {
     @Inject(otpConfig.KEY) private readonly config: ConfigType<typeof otpConfig>,
     @Optional() private readonly smsPolicy?: SmsSendPolicy,
     @Optional() private readonly metrics?: Metrics,
+    @Optional() private readonly audit?: AuditTrail,
   ) {}
 
   /**
@@ -65,7 +67,7 @@ export class OtpService {
       if (channel === 'sms') await this.smsPolicy?.admit(destination);
     } catch (error) {
       await this.counters.refund(...claimed);
-      this.metrics?.codeRequested(channel, error instanceof RateLimitedError ? 'rate_limited' : 'failed');
+      await this.codeRequested(channel, error instanceof RateLimitedError ? 'rate_limited' : 'failed', requester);
       throw error;
     }
 
@@ -88,10 +90,10 @@ export class OtpService {
       if (id) await this.challenges.consume(id);
       await this.counters.refund(...claimed);
       if (channel === 'sms') await this.smsPolicy?.release(destination);
-      this.metrics?.codeRequested(channel, 'failed');
+      await this.codeRequested(channel, 'failed', requester);
       throw error;
     }
-    this.metrics?.codeRequested(channel, 'sent');
+    await this.codeRequested(channel, 'sent', requester);
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
   }
 
@@ -133,6 +135,12 @@ export class OtpService {
       this.failureBudgets.set(channel, budget);
     }
     return budget;
+  }
+
+  /** Metrics and audit of a code request; the destination is in neither. */
+  private async codeRequested(channel: OtpChannel, outcome: 'sent' | 'rate_limited' | 'failed', requester: string | undefined): Promise<void> {
+    this.metrics?.codeRequested(channel, outcome);
+    await this.audit?.record({ type: 'code.requested', method: channel, outcome, client: requester });
   }
 
   /** Takes one unit of a send budget and remembers it in `claimed`; RateLimitedError when none is left. */

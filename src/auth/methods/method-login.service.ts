@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { requestClientKey } from '../../common/client-key';
 import { InvalidRequestError, NotFoundError } from '../../common/errors';
 import { validateInput } from '../../common/validation';
 import { AuthService, CompletedLogin } from '../auth.service';
@@ -45,6 +46,6 @@ export class MethodLoginService {
     } finally {
       req.body = original;
     }
-    return this.auth.completeLogin(identity, { appid: body.appid, device: body.device, name: input.name });
+    return this.auth.completeLogin(identity, { appid: body.appid, device: body.device, name: input.name, client: requestClientKey(req) });
   }
 }

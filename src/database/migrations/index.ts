@@ -5,6 +5,7 @@ import * as oidcLoginStates from './0003-oidc-login-states';
 import * as exactIdentifiers from './0004-exact-identifiers';
 import * as accountSecurity from './0005-account-security';
 import * as usernameAccounts from './0006-username-accounts';
+import * as auditEvents from './0007-audit-events';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0004-exact-identifiers': exactIdentifiers,
   '0005-account-security': accountSecurity,
   '0006-username-accounts': usernameAccounts,
+  '0007-audit-events': auditEvents,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -15,7 +15,8 @@ import { SamlLoginCookies } from './saml-login-cookies';
 import { SAML_LOGIN_TTL_MS, SamlLoginRequests } from './saml-login-requests';
 import { SamlServiceProvider } from './saml-service-provider';
 import { SAML_METHOD } from './saml-identity';
-import { failureOutcome, Metrics } from '../../metrics/metrics';
+import { LoginEvents } from '../../auth/login-events';
+import { requestClientKey } from '../../common/client-key';
 
 /**
  * Login through a SAML 2.0 identity provider in a browser (Web Browser SSO, SP-initiated): our
@@ -34,7 +35,7 @@ export class SamlAuthController {
     private readonly cookies: SamlLoginCookies,
     private readonly verifier: SamlAcsVerifier,
     private readonly auth: AuthService,
-    private readonly metrics: Metrics,
+    private readonly events: LoginEvents,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
   ) {}
 
@@ -72,13 +73,13 @@ export class SamlAuthController {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const acsUrl = this.idp.settingsOn().acsUrl;
     try {
-      const identity = await this.verifier.prove(req).catch((refused: unknown) => {
+      const identity = await this.verifier.prove(req).catch(async (refused: unknown) => {
         // Refusals after this point are counted by the token path.
-        this.metrics.login(SAML_METHOD, failureOutcome(refused));
+        await this.events.failed(SAML_METHOD, refused, { client: requestClientKey(req), appid: loginOf(req)?.appId });
         throw refused;
       });
       const login = loginOf(req)!;
-      const completed = await this.auth.completeLogin(identity, { appid: login.appId });
+      const completed = await this.auth.completeLogin(identity, { appid: login.appId, client: requestClientKey(req) });
       this.cookies.clear(res, acsUrl, login.requestId);
       answerWebLogin(res, completed, login.returnTo, this.client);
     } catch (thrown) {
