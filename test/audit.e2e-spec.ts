@@ -76,6 +76,20 @@ describe('the audit trail', () => {
     expect(failed).toMatchObject({ method: 'ticket', outcome: 'invalid_credentials', client: CLIENT, app_id: APPID });
   });
 
+  it('loses none of a burst: 150 concurrent refused logins are 150 rows', async () => {
+    t.clock.advance(1);
+    const since = t.clock.nowMs();
+    const expires = String(Math.floor(since / 1000) + 60);
+    const answers = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        api().post('/v1/auth/ticket/login').send({ user: `burst-${i}`, expires, signature: signTicket('y'.repeat(40), `burst-${i}`, expires), appid: APPID }),
+      ),
+    );
+    expect(answers.every((res) => res.status === 401)).toBe(true);
+    const rows = await t.app.get(AuditTrail).list({ type: 'login.failed', since, limit: 1000 });
+    expect(rows.filter((row) => row.method === 'ticket')).toHaveLength(150);
+  });
+
   it('lists events by user and type for operators (audit:list), newest first, one JSON object a line', async () => {
     const [succeeded] = await t.app.get(AuditTrail).list({ type: 'login.succeeded' });
     const output = await new Promise<string>((resolve, reject) =>
