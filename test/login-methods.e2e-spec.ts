@@ -144,6 +144,23 @@ describe('login methods from the registry (the example ticket method)', () => {
     expect(document.paths['/v1/auth/{method}/login']).toBeUndefined();
   });
 
+  it('describes every error response of every operation as problem+json, and the bearer token as the opaque mesibo token', async () => {
+    const { body: document } = await api().get('/docs/openapi.json');
+    const errors: Array<[string, string, { content?: Record<string, { schema?: unknown }> }]> = [];
+    for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, object> }>>)) {
+      for (const operation of Object.values(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) if (Number(status) >= 400) errors.push([path, status, response]);
+      }
+    }
+    expect(errors.length).toBeGreaterThan(20);
+    for (const [path, status, response] of errors) {
+      expect([path, status, response.content?.['application/problem+json']?.schema]).toEqual([path, status, { $ref: '#/components/schemas/ProblemDetails' }]);
+    }
+    expect(document.components.schemas.ProblemDetails.required).toEqual(['type', 'title', 'status', 'detail', 'code']);
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearer.bearerFormat).toBe('opaque');
+  });
+
   it('never logs a ticket signature', () => {
     expect(t.logs.lines.join('\n')).not.toMatch(/[A-Za-z0-9_-]{43}/);
   });
