@@ -141,6 +141,20 @@ describe('security headers', () => {
     it('API_DOCS=false turns them off while developing', async () => {
       t = await start({ API_DOCS: 'false' });
       expect((await request(t.url).get('/docs/openapi.json')).status).toBe(404);
+      // Nothing to point a browser at: the op API answers as ever.
+      const home = await request(t.url).get('/').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+      expect([home.status, home.body.error]).toEqual([200, 'BADREQUEST']);
+    });
+
+    it('points a browser that opens the service to the docs; apps and curl still get the op API', async () => {
+      t = await start({});
+      const browser = await request(t.url).get('/').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+      expect([browser.status, browser.headers.location]).toEqual([302, '/docs/']);
+      const curl = await request(t.url).get('/').set('Accept', '*/*');
+      expect([curl.status, curl.body.error]).toEqual([200, 'BADREQUEST']);
+      // An old web build's GET with its op is an op API call, whatever it accepts.
+      const app = await request(t.url).get('/?op=nosuch').set('Accept', 'text/html');
+      expect([app.status, app.body.error]).toEqual([200, 'BADOP']);
     });
   });
 });

@@ -14,6 +14,7 @@ import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError
 import { assertOriginMaySendCodes } from '../common/send-origin.guard';
 import { appConfig, clientConfig } from '../config';
 import { LegacyRequest } from './legacy-body.parser';
+import { API_DOCS_PATH } from '../http/security-headers';
 import { failReply, LegacyReply, okReply } from './legacy-envelope';
 import { LegacyExceptionFilter, sendLegacy } from './legacy-exception.filter';
 import { LegacyCall, readLegacyCall } from './legacy-fields';
@@ -25,6 +26,11 @@ import { LegacyCall, readLegacyCall } from './legacy-fields';
 function loginMethodOf(fields: Record<string, string>): string {
   if (fields.method) return fields.method.toLowerCase();
   return fields.email !== undefined || fields.password !== undefined ? 'email' : 'phone';
+}
+
+/** A plain GET with no parameters from something that prefers HTML to JSON: a person with a browser, not an app. */
+function isBrowserVisit(req: LegacyRequest): boolean {
+  return req.method === 'GET' && Object.keys(req.query ?? {}).length === 0 && req.accepts(['json', 'html']) === 'html';
 }
 
 /** Ops that change something; the others (unsupported, BADOP) are answered on any method. */
@@ -54,6 +60,8 @@ export class LegacyController {
   // GET too: the old PHP read query parameters, and old web builds called it that way.
   @All('/')
   async dispatch(@Req() req: LegacyRequest, @Res() res: Response): Promise<void> {
+    // Someone opened the service's address in a browser: show them the API, not an op API error.
+    if (this.app.apiDocs && isBrowserVisit(req)) return res.redirect(302, API_DOCS_PATH + '/');
     const call = readLegacyCall(req);
     sendLegacy(res, await this.run(call, req, res));
   }
