@@ -13,7 +13,7 @@ import { PassportAuthenticator } from './passport-authenticator';
 import { PhoneLoginService } from './phone-login.service';
 import { SessionsService } from './sessions.service';
 import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
-import { bearerToken } from './strategies/user-token.strategy';
+import { bearerToken } from '../common/credentials';
 import { InvalidTokenError } from '../common/errors';
 import { SendsCode } from '../common/send-origin.guard';
 

@@ -1,3 +1,4 @@
+import { ConfigObject, registerAs } from '@nestjs/config';
 import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { Matches, validateSync, ValidationError } from 'class-validator';
@@ -123,4 +124,13 @@ export function loadDotEnvFile(path = '.env', env: NodeJS.ProcessEnv = process.e
   if (!existsSync(path)) return false;
   process.loadEnvFile(path);
   return true;
+}
+
+/**
+ * A settings namespace whose loader lives with the feature it configures (a login method's folder,
+ * so that the method stays one module). The loader gets the environment as an argument: this, like
+ * the namespaces of src/config, is where the process environment is read.
+ */
+export function settingsFromEnvironment<T extends ConfigObject>(token: string, load: (env: NodeJS.ProcessEnv) => T) {
+  return registerAs(token, () => load(process.env));
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, sameSecret } from '../common/credentials';
 import { InvalidTokenError, NotFoundError } from '../common/errors';
 import { metricsConfig } from '../config';
 import { Metrics } from './metrics';
@@ -20,18 +20,7 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(@Req() req: Request): Promise<string> {
     if (!this.config.token) throw new NotFoundError('This path');
-    if (!sameSecret(bearer(req), this.config.token)) throw new InvalidTokenError();
+    if (!sameSecret(bearerToken(req) ?? '', this.config.token)) throw new InvalidTokenError();
     return this.metrics.registry.metrics();
   }
-}
-
-function bearer(req: Request): string {
-  const match = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '');
-  return match?.[1] ?? '';
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

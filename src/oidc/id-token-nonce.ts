@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameSecret } from '../common/credentials';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
@@ -15,15 +16,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
  */
 export function nonceMatches(claim: unknown, nonce: string): boolean {
   if (typeof claim !== 'string' || claim === '' || nonce === '') return false;
-  if (SHA256_HEX.test(claim)) return sameText(claim.toLowerCase(), sha256Hex(nonce));
-  return sameText(claim, nonce);
+  if (SHA256_HEX.test(claim)) return sameSecret(claim.toLowerCase(), sha256Hex(nonce));
+  return sameSecret(claim, nonce);
 }
 
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-/** Compares in constant time (over digests, so the lengths do not matter). */
-function sameText(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a, 'utf8').digest(), createHash('sha256').update(b, 'utf8').digest());
 }

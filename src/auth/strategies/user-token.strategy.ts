@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Request } from 'express';
 import { Strategy } from 'passport-custom';
+import { bearerToken } from '../../common/credentials';
 import { InvalidTokenError } from '../../common/errors';
 import { AuthenticatedSession, SessionsService } from '../sessions.service';
 
@@ -19,9 +20,4 @@ export class UserTokenStrategy extends PassportStrategy(Strategy, USER_TOKEN_STR
     if (!token) throw new InvalidTokenError();
     return this.sessions.authenticate(token);
   }
-}
-
-export function bearerToken(req: Request): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
 }

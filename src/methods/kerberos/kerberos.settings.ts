@@ -1,9 +1,8 @@
-import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { booleanSetting, IsBooleanSetting, readEnv, splitList, throwIfProblems } from '../../config/env';
+import { booleanSetting, IsBooleanSetting, readEnv, settingsFromEnvironment, splitList, throwIfProblems } from '../../config/env';
 import { KERBEROS_PACKAGE, kerberosLibraryProblem, KerberosLibraryLoader, loadKerberosLibrary } from './kerberos-library';
 
 /** `HTTP/host.example.org@EXAMPLE.ORG`, `HTTP/host.example.org` or the GSS-API form `HTTP@host.example.org`. */
@@ -75,7 +74,7 @@ export interface KerberosSettingsOptions {
   loadLibrary?: KerberosLibraryLoader;
 }
 
-export function loadKerberosSettings(env: NodeJS.ProcessEnv = process.env, options: KerberosSettingsOptions = {}): KerberosSettings {
+export function loadKerberosSettings(env: NodeJS.ProcessEnv, options: KerberosSettingsOptions = {}): KerberosSettings {
   const problems: string[] = [];
   const vars = readEnv(KerberosEnv, env, problems);
   const realms = splitList(vars.KERBEROS_REALMS);
@@ -141,14 +140,14 @@ function unreadable(name: string, path: string): string[] {
  * KRB5_CONFIG. They are set here, once at start-up, from KERBEROS_KEYTAB and KERBEROS_KRB5_CONFIG;
  * nothing else in the service writes them.
  */
-export function pointLibkrb5AtSettings(settings: KerberosSettings, env: NodeJS.ProcessEnv = process.env): void {
+export function pointLibkrb5AtSettings(settings: KerberosSettings, env: NodeJS.ProcessEnv): void {
   if (!settings.enabled) return;
   env.KRB5_KTNAME = `FILE:${settings.keytab}`;
   if (settings.krb5Config) env.KRB5_CONFIG = settings.krb5Config;
 }
 
-export const kerberosSettings = registerAs('kerberos', () => {
-  const settings = loadKerberosSettings();
-  pointLibkrb5AtSettings(settings);
+export const kerberosSettings = settingsFromEnvironment('kerberos', (env) => {
+  const settings = loadKerberosSettings(env);
+  pointLibkrb5AtSettings(settings, env);
   return settings;
 });

@@ -1,9 +1,8 @@
-import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
-import { booleanSetting, ConfigError, IsBooleanSetting, readEnv } from '../../config/env';
+import { booleanSetting, ConfigError, IsBooleanSetting, readEnv, settingsFromEnvironment } from '../../config/env';
 import { filterTemplateProblem, GroupMatch, USERNAME_PLACEHOLDER } from './ldap-escape';
 
 /** An attribute name (`mail`, `objectGUID`, `msDS-PrincipalName`) or an OID. */
@@ -129,7 +128,7 @@ export interface LdapSettings {
   maxConnections: number;
 }
 
-export function loadLdapSettings(env: NodeJS.ProcessEnv = process.env): LdapSettings {
+export function loadLdapSettings(env: NodeJS.ProcessEnv): LdapSettings {
   const vars = readEnv(LdapEnv, env);
   const problems: string[] = [];
   const servers = (vars.LDAP_URL ?? '')
@@ -248,4 +247,4 @@ function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
-export const ldapSettings = registerAs('ldap', () => loadLdapSettings());
+export const ldapSettings = settingsFromEnvironment('ldap', loadLdapSettings);

@@ -1,8 +1,7 @@
-import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { isIP } from 'node:net';
-import { booleanSetting, IsBooleanSetting, readEnv, splitList, throwIfProblems } from '../../config/env';
+import { booleanSetting, IsBooleanSetting, readEnv, settingsFromEnvironment, splitList, throwIfProblems } from '../../config/env';
 
 /** RFC 2865 §3: the shared secret should be at least 16 octets; shorter ones fall to offline guessing. */
 const MIN_SECRET_LENGTH = 16;
@@ -99,7 +98,7 @@ export interface RadiusSettings {
   challengeTtlSeconds: number;
 }
 
-export function loadRadiusSettings(env: NodeJS.ProcessEnv = process.env): RadiusSettings {
+export function loadRadiusSettings(env: NodeJS.ProcessEnv): RadiusSettings {
   const problems: string[] = [];
   const vars = readEnv(RadiusEnv, env, problems);
   const servers = vars.RADIUS_SERVERS === undefined ? [] : parseServers(vars.RADIUS_SERVERS, problems);
@@ -145,4 +144,4 @@ function parseServer(entry: string): RadiusServerAddress | string {
   return { host, port, label: bracketed !== undefined ? `[${host}]:${port}` : `${host}:${port}` };
 }
 
-export const radiusSettings = registerAs('radius', () => loadRadiusSettings());
+export const radiusSettings = settingsFromEnvironment('radius', loadRadiusSettings);

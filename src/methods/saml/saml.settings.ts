@@ -1,9 +1,8 @@
-import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { booleanSetting, IsBooleanSetting, readEnv, splitList, throwIfProblems } from '../../config/env';
+import { booleanSetting, IsBooleanSetting, readEnv, settingsFromEnvironment, splitList, throwIfProblems } from '../../config/env';
 import { IdpDescriptor, IdpMetadataError, parseIdpMetadata } from './saml-idp-metadata';
 import { SAML_ACS_PATH, SAML_METADATA_PATH } from './saml-routes';
 
@@ -109,7 +108,7 @@ export interface SamlOnSettings {
 
 export type SamlSettings = { enabled: false } | SamlOnSettings;
 
-export function loadSamlSettings(env: NodeJS.ProcessEnv = process.env): SamlSettings {
+export function loadSamlSettings(env: NodeJS.ProcessEnv): SamlSettings {
   const problems: string[] = [];
   const vars = readEnv(SamlEnv, env, problems);
   const on = vars.SAML_IDP_METADATA_URL !== undefined || vars.SAML_IDP_METADATA_FILE !== undefined;
@@ -239,4 +238,4 @@ function checkReturnUrl(url: string, problems: string[]): boolean {
   return true;
 }
 
-export const samlSettings = registerAs('saml', () => loadSamlSettings());
+export const samlSettings = settingsFromEnvironment('saml', loadSamlSettings);

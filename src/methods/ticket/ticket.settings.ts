@@ -1,7 +1,6 @@
-import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { readEnv } from '../../config/env';
+import { readEnv, settingsFromEnvironment } from '../../config/env';
 
 class TicketEnv {
   /** The key the issuing system signs tickets with; the method is off while it is unset. */
@@ -24,9 +23,9 @@ export interface TicketSettings {
   maxAgeSeconds: number;
 }
 
-export function loadTicketSettings(env: NodeJS.ProcessEnv = process.env): TicketSettings {
+export function loadTicketSettings(env: NodeJS.ProcessEnv): TicketSettings {
   const vars = readEnv(TicketEnv, env);
   return { secret: vars.TICKET_LOGIN_SECRET, maxAgeSeconds: vars.TICKET_LOGIN_MAX_AGE_SECONDS };
 }
 
-export const ticketSettings = registerAs('ticket', () => loadTicketSettings());
+export const ticketSettings = settingsFromEnvironment('ticket', loadTicketSettings);

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsOptional } from 'class-validator';
-import { booleanSetting, IsBooleanSetting, readEnv } from '../../config/env';
+import { booleanSetting, IsBooleanSetting, readEnv, settingsFromEnvironment } from '../../config/env';
 
 class UsernameEnv {
   @IsOptional()
@@ -19,10 +18,10 @@ export interface UsernameSettings {
   selfRegistration: boolean;
 }
 
-export function loadUsernameSettings(env: NodeJS.ProcessEnv = process.env): UsernameSettings {
+export function loadUsernameSettings(env: NodeJS.ProcessEnv): UsernameSettings {
   const vars = readEnv(UsernameEnv, env);
   const enabled = booleanSetting(vars.USERNAME_LOGIN, false);
   return { enabled, selfRegistration: enabled && booleanSetting(vars.USERNAME_SELF_REGISTRATION, false) };
 }
 
-export const usernameSettings = registerAs('username', () => loadUsernameSettings());
+export const usernameSettings = settingsFromEnvironment('username', loadUsernameSettings);
