@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { ProblemDetailsFilter } from './common/problem-details';
 import { allConfigs } from './config';
@@ -21,6 +22,8 @@ import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
 export interface AppOptions {
   /** Use this mesibo endpoint instead of the configured one (the development simulator). */
   mesibo?: MesiboEndpointOverride;
+  /** Read time from this clock instead of the system's (test suites that move time). */
+  clock?: Clock;
 }
 
 @Module({})
@@ -31,7 +34,7 @@ export class AppModule {
       imports: [
         // `.env` is loaded by main.ts before anything reads the environment.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [...allConfigs, ...LOGIN_METHOD_SETTINGS] }),
-        CommonModule,
+        CommonModule.register(options.clock),
         DatabaseModule,
         { ...MesiboModule.register(options.mesibo), global: true },
         AuthModule,
