@@ -2,11 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { DestinationStream } from 'pino';
 import { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { ProblemDetailsFilter } from './common/problem-details';
 import { allConfigs } from './config';
 import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { MesiboModule } from './mesibo/mesibo.module';
@@ -17,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { AuditModule } from './audit/audit.module';
 import { createValidationPipe } from './common/validation';
+import { LoggingModule } from './logging/logging.module';
 import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
 
 export interface AppOptions {
@@ -24,6 +27,8 @@ export interface AppOptions {
   mesibo?: MesiboEndpointOverride;
   /** Read time from this clock instead of the system's (test suites that move time). */
   clock?: Clock;
+  /** Write log lines here instead of the standard output (tests read them). */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -34,6 +39,7 @@ export class AppModule {
       imports: [
         // `.env` is loaded by main.ts before anything reads the environment.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [...allConfigs, ...LOGIN_METHOD_SETTINGS] }),
+        LoggingModule.register(options.logDestination),
         CommonModule.register(options.clock),
         DatabaseModule,
         { ...MesiboModule.register(options.mesibo), global: true },
@@ -46,6 +52,7 @@ export class AppModule {
         MetricsModule,
         MaintenanceModule,
         AuditModule,
+        DemoModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -2,13 +2,16 @@ import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { json, urlencoded } from 'body-parser';
-import { Application, NextFunction, Request, Response } from 'express';
+import { Application, NextFunction, Request, RequestHandler, Response } from 'express';
+import { Logger } from 'nestjs-pino';
 import { problem, sendProblem } from './common/problem-details';
 import { refuseUnsafeBody, refuseUnsafeQuery } from './common/request-edge';
 import { SendOriginGuard } from './common/send-origin.guard';
 import { appConfig } from './config';
 import { setupApiDocs } from './http/api-docs';
 import { applySecurityHeaders } from './http/security-headers';
+import { REQUEST_ID_HEADER } from './logging/http-logger';
+import { HTTP_LOGGER } from './logging/logging.module';
 import { legacyBodyParser } from './legacy/legacy-body.parser';
 import { SAML_ACS_PATH } from './methods/saml/saml-routes';
 
@@ -18,6 +21,9 @@ import { SAML_ACS_PATH } from './methods/saml/saml-routes';
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  // First: every request gets its id and its log line, also those the body parsers refuse.
+  app.use(app.get<RequestHandler>(HTTP_LOGGER));
+  app.useLogger(app.get(Logger));
   const express = app.getHttpAdapter().getInstance() as Application;
   express.disable('x-powered-by');
   // An ETag is a SHA-1 of every answer, and none of ours can be revalidated (no-store, POSTs).
@@ -28,7 +34,8 @@ export function configureApp(app: INestApplication): void {
   app.enableCors({
     origin: config.corsOrigins === true ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization'],
+    allowedHeaders: ['Content-Type', 'Authorization', REQUEST_ID_HEADER],
+    exposedHeaders: [REQUEST_ID_HEADER],
     maxAge: 600,
     optionsSuccessStatus: 204,
   });

@@ -5,6 +5,8 @@ import { startupFromPrimary, WorkerStartup } from './cluster/worker-startup';
 import { errorMessage } from './common/errors';
 import { allConfigs, ConfigError } from './config';
 import { loadAppConfig } from './config/app.config';
+import { loadLoggingConfig } from './config/logging.config';
+import { processLogger } from './logging/root-logger';
 import { loadDotEnvFile, validateAll } from './config/env';
 import { LOGIN_METHOD_SETTINGS } from './login-methods';
 
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
   loadDotEnvFile();
   // Validate every setting of every namespace before anything starts: one line per problem, all at once.
   validateAll([...allConfigs, ...LOGIN_METHOD_SETTINGS]);
+  Logger.overrideLogger(processLogger(loadLoggingConfig()));
 
   const { clusterWorkers } = loadAppConfig();
   if (clusterWorkers > 1) {
@@ -35,7 +38,7 @@ async function serve(startup: WorkerStartup, afterClose?: () => Promise<void> | 
   const { AppModule } = await import('./app.module');
   const { configureApp } = await import('./app.setup');
 
-  const app = await NestFactory.create(AppModule.register({ mesibo: startup.mesibo }), { bodyParser: false });
+  const app = await NestFactory.create(AppModule.register({ mesibo: startup.mesibo }), { bodyParser: false, bufferLogs: true });
   configureApp(app);
   // On SIGTERM/SIGINT: stop accepting, let requests in flight finish, close pools, exit 0. Once:
   // Ctrl-C reaches a worker both from the terminal and from its primary.

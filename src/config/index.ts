@@ -1,6 +1,7 @@
 import { appConfig } from './app.config';
 import { clientConfig } from './client.config';
 import { databaseConfig } from './database.config';
+import { demoConfig } from './demo.config';
 import { emailConfig } from './email.config';
 import { mesiboConfig } from './mesibo.config';
 import { oidcConfig } from './oidc.config';
@@ -12,10 +13,11 @@ import { throttleConfig } from './throttle.config';
 import { sessionConfig } from './session.config';
 import { metricsConfig } from './metrics.config';
 import { cleanupConfig } from './cleanup.config';
+import { loggingConfig } from './logging.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
-export { sessionConfig, metricsConfig, cleanupConfig };
+export { sessionConfig, metricsConfig, cleanupConfig, loggingConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -29,6 +31,7 @@ export type { ThrottleConfig } from './throttle.config';
 export type { SessionConfig } from './session.config';
 export type { MetricsConfig } from './metrics.config';
 export type { CleanupConfig } from './cleanup.config';
+export type { LoggingConfig } from './logging.config';
 export { ConfigError } from './env';
 
 /** Every namespace, loaded (and validated) once at start-up. */
@@ -36,6 +39,7 @@ export const allConfigs = [
   appConfig,
   clientConfig,
   databaseConfig,
+  demoConfig,
   emailConfig,
   mesiboConfig,
   oidcConfig,
@@ -47,4 +51,5 @@ export const allConfigs = [
   sessionConfig,
   metricsConfig,
   cleanupConfig,
+  loggingConfig,
 ];

@@ -1,5 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
+import { routeOf } from '../common/request-route';
 import { Metrics } from './metrics';
 
 /**
@@ -18,14 +19,4 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
     next();
   }
-}
-
-/**
- * The pattern of the handler that answered. Middleware for every path is mounted as `{*path}`, and
- * that is the route Express reports when no handler matched: such a request is `unmatched`.
- */
-function routeOf(req: Request): string {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof path !== 'string' || path.includes('{*path}')) return 'unmatched';
-  return `${req.baseUrl}${path}`;
 }

@@ -25,7 +25,7 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       // eslint-disable-next-line no-control-regex
-      const match = /Listening on (http:\/\/\S+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+      const match = /Listening on (http:\/\/[^\s"]+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
       if (match) {
         clearTimeout(timer);
         resolve(match[1].replace('[::1]', '127.0.0.1'));

@@ -1,4 +1,5 @@
-import { ConsoleLogger, INestApplication } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { __resetOutOfContextForTests as resetLoggerOutsideRequests } from 'nestjs-pino/PinoLogger';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
@@ -15,14 +16,20 @@ import { createTestDatabase } from './test-database';
 
 export const APP_TOKEN = 'e2e-app-token-0123456789';
 
-/** Keeps every log line, so tests can assert what never reaches the log. */
-export class CapturingLogger extends ConsoleLogger {
+/**
+ * Keeps every log line the app writes (its pino output, one JSON object per line), so tests can
+ * assert what reaches the log and what never does.
+ */
+export class LogCapture {
   readonly lines: string[] = [];
 
-  protected override printMessages(messages: unknown[], context?: string, logLevel?: string): void {
-    for (const message of messages) {
-      this.lines.push(`${logLevel ?? ''} ${context ?? ''} ${message instanceof Error ? message.stack : String(message)}`);
-    }
+  write(chunk: string): void {
+    for (const line of chunk.split('\n')) if (line !== '') this.lines.push(line);
+  }
+
+  /** The lines as objects. */
+  entries(): Array<Record<string, unknown>> {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }
 
@@ -33,7 +40,7 @@ export interface TestApp {
   clock: FakeClock;
   mesibo: MesiboSimulator;
   gateway: SmsGateway;
-  logs: CapturingLogger;
+  logs: LogCapture;
   /** Between the app and a database server, when asked for. */
   databaseProxy?: TcpProxy;
   close(): Promise<void>;
@@ -53,7 +60,7 @@ export async function startTestApp(
   const mesibo = await new MesiboSimulator({ appToken: APP_TOKEN }).start();
   const gateway = await new SmsGateway().start();
   const clock = new FakeClock();
-  const logs = new CapturingLogger();
+  const logs = new LogCapture();
 
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -71,14 +78,19 @@ export async function startTestApp(
     // With E2E_REDIS_URL, counters live in that Redis database under a prefix of this app's own.
     REDIS_URL: process.env.E2E_REDIS_URL ?? '',
     REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
+    // Every test runs at the most verbose level, so each "never in the log" assertion sees everything.
+    LOG_LEVEL: 'trace',
+    LOG_FORMAT: 'json',
     ...env,
   });
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register()] })
+  // nestjs-pino keeps one logger per process for lines written outside a request: this app's.
+  resetLoggerOutsideRequests();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ logDestination: logs })] })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: logs });
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;

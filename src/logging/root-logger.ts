@@ -1,0 +1,49 @@
+import { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import pino, { DestinationStream, Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { LoggingConfig } from '../config/logging.config';
+
+/**
+ * Field names whose values are secrets, wherever a log call passes an object (our own log lines
+ * are strings that never contain one; this is the net under them).
+ */
+const SECRET_FIELDS = ['password', 'newPassword', 'otp', 'token', 'appToken', 'secret', 'authorization', 'cookie'];
+
+export const REDACTED = '[redacted]';
+
+/**
+ * The one pino logger of an application: every log line and every request line goes through it.
+ * `destination` replaces the standard output (tests capture the lines there).
+ */
+export function createRootLogger(config: LoggingConfig, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.level,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.headers.${field}`]),
+      censor: REDACTED,
+    },
+  };
+  if (config.format === 'json') return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(
+    options,
+    pretty({
+      destination: destination ?? 1,
+      sync: true,
+      colorize: config.colour,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,context,reqId,method,route,status,ms,ip',
+      messageFormat: '{if context}[{context}] {end}{msg}{if reqId}  (request {reqId}){end}',
+    }),
+  );
+}
+
+/**
+ * Nest's Logger, writing through a root logger before any application exists (start-up, the
+ * cluster's primary): the same format and level as the application's own lines.
+ */
+export function processLogger(config: LoggingConfig): LoggerService {
+  const pinoHttp = { logger: createRootLogger(config) };
+  return new NestPinoLogger(new PinoLogger({ pinoHttp }), { pinoHttp });
+}
