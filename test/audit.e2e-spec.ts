@@ -5,6 +5,7 @@ import { AuditTrail } from '../src/audit/audit-trail';
 import { AuditEventRow } from '../src/database/schema';
 import { ExpiredRecordsCleanup } from '../src/maintenance/expired-records-cleanup';
 import { signTicket } from '../src/methods/ticket/ticket-verifier';
+import { SmtpInbox } from './support/smtp-inbox';
 import { startTestApp, TestApp } from './support/test-app';
 
 const APPID = 'com.mesibo.firstapp';
@@ -111,5 +112,88 @@ describe('the audit trail', () => {
     const report = await t.app.get(ExpiredRecordsCleanup).runOnce();
     expect(report).toMatchObject({ auditEvents: before });
     expect(await t.app.get(AuditTrail).list()).toEqual([]);
+  });
+});
+
+/** What happens to an account after it logged in leaves rows too, without any address, code or password. */
+describe('the audit trail: account changes and ended sessions', () => {
+  const PHONE = '18005550177';
+  const EMAIL = 'grace@example.com';
+  const PASSWORD = 'correct horse battery staple';
+  const NEW_PASSWORD = 'another horse battery staple';
+  let t: TestApp;
+  let inbox: SmtpInbox;
+
+  beforeAll(async () => {
+    inbox = await new SmtpInbox().start();
+    t = await startTestApp({ EMAIL_SENDER: 'smtp', SMTP_URL: inbox.url, EMAIL_FROM: 'Messenger <no-reply@example.com>' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await inbox.stop();
+  });
+
+  const api = () => request(t.url);
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  async function phoneLogin(): Promise<{ token: string; userId: string }> {
+    t.clock.advance(31);
+    expect((await api().post('/v1/auth/otp').send({ phone: PHONE, appid: APPID })).status).toBe(202);
+    const res = await api().post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: t.gateway.lastCodeFor(PHONE) });
+    expect(res.status).toBe(200);
+    return { token: res.body.token as string, userId: res.body.userId as string };
+  }
+
+  /**
+   * This user's events but logins, oldest first, as "type method outcome"; the events of one request
+   * share a time, so each such group is sorted.
+   */
+  async function accountEvents(userId: string): Promise<string[][]> {
+    const rows = (await t.app.get(AuditTrail).list({ userId, limit: 1000 })).filter((row) => row.type !== 'login.succeeded');
+    const times = [...new Set(rows.map((row) => row.occurred_at))].sort((x, y) => x - y);
+    return times.map((time) =>
+      rows
+        .filter((row) => row.occurred_at === time)
+        .map((row) => [row.type, row.method ?? '-', row.outcome ?? '-'].join(' '))
+        .sort(),
+    );
+  }
+
+  it('records linking, password change and reset, removal, logout and logging out everywhere', async () => {
+    const first = await phoneLogin();
+    const second = await phoneLogin();
+    // Link an email login (the code comes by mail), then change its password: the other session ends.
+    expect((await api().post('/v1/me/identities/email').set(bearer(second.token)).send({ email: EMAIL, password: PASSWORD })).status).toBe(202);
+    const linkCode = (await inbox.codeFor(EMAIL)).code;
+    expect((await api().post('/v1/me/identities/email/verify').set(bearer(second.token)).send({ email: EMAIL, code: linkCode, password: PASSWORD })).status).toBe(204);
+    t.clock.advance(1);
+    expect((await api().post('/v1/me/password').set(bearer(second.token)).send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).status).toBe(204);
+    expect((await api().get('/v1/me').set(bearer(first.token))).status).toBe(401);
+    // Forgotten password: every session ends.
+    t.clock.advance(1);
+    expect((await api().post('/v1/auth/password/forgot').send({ email: EMAIL })).status).toBe(202);
+    const resetCode = (await inbox.codeFor(EMAIL, 2)).code;
+    expect((await api().post('/v1/auth/password/reset').send({ email: EMAIL, code: resetCode, password: PASSWORD })).status).toBe(204);
+    // A new session removes the email login, logs out, and a last one logs out everywhere.
+    const third = await phoneLogin();
+    const identities = (await api().get('/v1/me/identities').set(bearer(third.token))).body as Array<{ id: string; method: string }>;
+    const email = identities.find((identity) => identity.method === 'email')!;
+    t.clock.advance(1);
+    expect((await api().delete(`/v1/me/identities/${email.id}`).set(bearer(third.token))).status).toBe(204);
+    t.clock.advance(1);
+    expect((await api().post('/v1/auth/logout').set(bearer(third.token))).status).toBe(204);
+    const fourth = await phoneLogin();
+    expect((await api().post('/v1/me/logout-all').set(bearer(fourth.token))).status).toBe(204);
+
+    expect(await accountEvents(first.userId)).toEqual([
+      ['identity.linked email -'],
+      ['password.changed email -', 'sessions.ended - password-changed'],
+      ['password.reset email -', 'sessions.ended - password-reset'],
+      ['identity.removed email -'],
+      ['sessions.ended - logout'],
+      ['sessions.ended - logout-everywhere'],
+    ]);
+    const text = JSON.stringify(await t.app.get(AuditTrail).list({ limit: 1000 }));
+    for (const secret of [PHONE, EMAIL, PASSWORD, NEW_PASSWORD, linkCode, resetCode, first.token, fourth.token]) expect(text).not.toContain(secret);
   });
 });

@@ -5,8 +5,21 @@ import { errorMessage } from '../common/errors';
 import { DB, Db } from '../database/connection';
 import { AuditEventRow } from '../database/schema';
 
-/** `limit.hit` records a refusal by a limit: its kind is the outcome (`…-lockout` when an account's own budget is spent). */
-export type AuditEventType = 'login.succeeded' | 'login.failed' | 'code.requested' | 'limit.hit';
+/**
+ * `limit.hit` records a refusal by a limit: its kind is the outcome (`…-lockout` when an account's
+ * own budget is spent). `identity.*` name the login method; `password.*` are of the email login;
+ * `sessions.ended` has why as its outcome (SessionEndReason).
+ */
+export type AuditEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'code.requested'
+  | 'limit.hit'
+  | 'identity.linked'
+  | 'identity.removed'
+  | 'password.changed'
+  | 'password.reset'
+  | 'sessions.ended';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -59,7 +59,7 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: "End every session of the user, this one too, and revoke their tokens at mesibo" })
   async logoutEverywhere(@Req() req: Request): Promise<void> {
-    await this.sessions.endAllForUser((req.user as AuthenticatedSession).user.id);
+    await this.sessions.endAllForUser((req.user as AuthenticatedSession).user.id, 'logout-everywhere');
   }
 
   @Get()

@@ -108,7 +108,7 @@ describe('SessionsService', () => {
       const ada = await loggedIn(PHONE.subject, [PHONE, PHONE, PHONE]);
       const bob = await loggedIn('18005550000', [{ method: 'phone', subject: '18005550000' }]);
 
-      await expect(service.endAllForUser(ada.user.id)).resolves.toBe(3);
+      await expect(service.endAllForUser(ada.user.id, 'logout-everywhere')).resolves.toBe(3);
 
       for (const token of ada.tokens) {
         await expect(service.authenticate(token)).rejects.toBeInstanceOf(InvalidTokenError);
@@ -126,7 +126,7 @@ describe('SessionsService', () => {
       const ada = await loggedIn(PHONE.subject, [PHONE, PHONE]);
       const here = (await service.authenticate(ada.tokens[0])).session.id;
 
-      await expect(service.endAllForUser(ada.user.id, here)).resolves.toBe(1);
+      await expect(service.endAllForUser(ada.user.id, 'password-changed', here)).resolves.toBe(1);
 
       await expect(service.authenticate(ada.tokens[0])).resolves.toMatchObject({ session: { id: here } });
       expect(simulator.isTokenValid(ada.tokens[0])).toBe(true);
@@ -140,7 +140,7 @@ describe('SessionsService', () => {
       const foreign = new SessionTokenCipher({ secret: randomBytes(32) }).seal(ada.tokens[1], hashUserToken(ada.tokens[1]));
       await db.updateTable('sessions').set({ token_ciphertext: foreign }).where('token_hash', '=', hashUserToken(ada.tokens[1])).execute();
 
-      await expect(service.endAllForUser(ada.user.id)).resolves.toBe(2);
+      await expect(service.endAllForUser(ada.user.id, 'logout-everywhere')).resolves.toBe(2);
 
       for (const token of ada.tokens) await expect(service.authenticate(token)).rejects.toBeInstanceOf(InvalidTokenError);
       expect(simulator.requests.filter((request) => request.op === 'usertokendel')).toHaveLength(0);
@@ -157,7 +157,7 @@ describe('SessionsService', () => {
       await service.end(ada.tokens[0]);
       const calls = simulator.requests.length;
 
-      await expect(service.endAllForUser(ada.user.id)).resolves.toBe(0);
+      await expect(service.endAllForUser(ada.user.id, 'logout-everywhere')).resolves.toBe(0);
 
       expect(simulator.requests).toHaveLength(calls);
     });

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit-trail';
 import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { InvalidTokenError } from '../common/errors';
@@ -8,6 +9,9 @@ import { UsersService } from '../users/users.service';
 import { Executor, IdentityKey } from '../users/users.repository';
 import { EndedSession, SessionsRepository, SessionsToEnd } from './sessions.repository';
 import { SessionTokenCipher } from './sessions.token-cipher';
+
+/** Why sessions ended: the outcome of their `sessions.ended` audit event. */
+export type SessionEndReason = 'logout' | 'logout-everywhere' | 'password-changed' | 'password-reset' | 'email-confirmed' | 'method-removed';
 
 export interface AuthenticatedSession {
   user: UserRow;
@@ -45,6 +49,7 @@ export class SessionsService {
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
     private readonly cipher: SessionTokenCipher,
+    @Optional() private readonly audit?: AuditTrail,
   ) {}
 
   /** Writes the session of a completed login, inside the caller's transaction. */
@@ -89,18 +94,19 @@ export class SessionsService {
    * were kept encrypted cannot be revoked at mesibo; they stop opening this API at once and lapse
    * at mesibo when they expire.
    */
-  endAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
-    return this.endLive({ userId, exceptSessionId });
+  endAllForUser(userId: string, reason: SessionEndReason, exceptSessionId?: string): Promise<number> {
+    return this.endLive({ userId, exceptSessionId }, reason);
   }
 
   /** Ends the sessions a login method opened (it was removed), but the caller's; as endAllForUser. */
   endOpenedWith(userId: string, identity: IdentityKey, exceptSessionId?: string): Promise<number> {
-    return this.endLive({ userId, openedWith: identity, exceptSessionId });
+    return this.endLive({ userId, openedWith: identity, exceptSessionId }, 'method-removed');
   }
 
-  private async endLive(which: SessionsToEnd): Promise<number> {
+  private async endLive(which: SessionsToEnd, reason: SessionEndReason): Promise<number> {
     const ended = await this.sessions.revokeLive(which, this.clock.nowMs());
     if (ended.length === 0) return 0;
+    await this.audit?.record({ type: 'sessions.ended', userId: which.userId, outcome: reason });
     const user = await this.users.findById(which.userId);
     if (user) await Promise.all(ended.map((session) => this.revokeAtMesibo(user, session)));
     return ended.length;
@@ -113,6 +119,7 @@ export class SessionsService {
   async end(token: string): Promise<boolean> {
     const session = await this.sessions.revokeByTokenHash(hashUserToken(token), this.clock.nowMs());
     if (!session) return false;
+    await this.audit?.record({ type: 'sessions.ended', userId: session.user_id, outcome: 'logout', appId: session.app_id });
     const user = await this.users.findById(session.user_id);
     if (user) {
       await this.mesiboTokens.revokeUserToken({ uid: user.mesibo_uid, address: user.address, token, appid: session.app_id });

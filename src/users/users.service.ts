@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { AuditTrail } from '../audit/audit-trail';
 import { AddressNotAllowedError, IdentityInUseError, IdentityRemovedError, LastIdentityError, NotFoundError } from '../common/errors';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { IdentityRow, UserRow } from '../database/schema';
@@ -18,7 +19,10 @@ export type LoginPrecheck = { known: UserRow } | { known?: undefined; addressOwn
 /** Users and their identities, and the rules that tie one to the other. */
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    @Optional() private readonly audit?: AuditTrail,
+  ) {}
 
   findByIdentity(method: string, subject: string): Promise<UserRow | undefined> {
     return this.users.findByIdentity(method, subject);
@@ -49,6 +53,7 @@ export class UsersService {
       throw error;
     }
     await this.users.clearRemoval(userId, identity);
+    await this.audit?.record({ type: 'identity.linked', userId, method: identity.method });
   }
 
   /**
@@ -61,6 +66,7 @@ export class UsersService {
     const outcome = await this.users.deleteIdentityUnlessLast(userId, identityId, now);
     if (outcome === 'missing') throw new NotFoundError('The identity');
     if (outcome === 'last') throw new LastIdentityError();
+    await this.audit?.record({ type: 'identity.removed', userId, method: outcome.method });
     return outcome;
   }
 

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditTrail } from '../../audit/audit-trail';
 import { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../../common/clock';
@@ -42,6 +43,7 @@ export class EmailLoginService {
     private readonly clock: Clock,
     @Inject(passwordConfig.KEY) private readonly config: ConfigType<typeof passwordConfig>,
     @Inject(emailConfig.KEY) private readonly email: ConfigType<typeof emailConfig>,
+    @Optional() private readonly audit?: AuditTrail,
   ) {
     this.passwordFailures = passwordFailureBudget(counters, clock, config, 'password-failures');
   }
@@ -111,7 +113,10 @@ export class EmailLoginService {
     // The owner proved the mailbox: earlier wrong guesses no longer hold the account.
     await this.passwordFailures.forgive(email);
     const user = await this.users.findByIdentity(EMAIL_METHOD, email);
-    if (user) await this.sessions.endAllForUser(user.id);
+    if (user) {
+      await this.audit?.record({ type: 'password.reset', userId: user.id, method: EMAIL_METHOD });
+      await this.sessions.endAllForUser(user.id, 'password-reset');
+    }
   }
 
   /** A logged-in user changes the password of their email login; their other sessions end. */
@@ -122,7 +127,8 @@ export class EmailLoginService {
     const account = await this.checkPassword(identity.subject, current, client);
     assertAcceptablePassword(next, account.email);
     await this.accounts.setPassword(account.email, await this.hasher.hash(next), this.clock.nowMs());
-    await this.sessions.endAllForUser(userId, currentSessionId);
+    await this.audit?.record({ type: 'password.changed', userId, method: EMAIL_METHOD });
+    await this.sessions.endAllForUser(userId, 'password-changed', currentSessionId);
   }
 
   /**
@@ -199,7 +205,7 @@ export class EmailLoginService {
 
   private async endEmailLoginSessions(email: string): Promise<void> {
     const user = await this.users.findByIdentity(EMAIL_METHOD, email);
-    if (user) await this.sessions.endAllForUser(user.id);
+    if (user) await this.sessions.endAllForUser(user.id, 'email-confirmed');
   }
 
   private assertEnabled(): void {
