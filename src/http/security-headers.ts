@@ -6,9 +6,12 @@ import helmet from 'helmet';
 /** Where Swagger UI is served; its page needs a CSP that lets it load its own scripts and styles. */
 export const API_DOCS_PATH = '/docs';
 
+/** Where the demo login page is served (DEMO_PAGE); it needs a CSP that lets it run its own script. */
+export const DEMO_PAGE_PATH = '/demo';
+
 /**
  * The API answers JSON (and redirects): nothing in a response may load, run, embed or be embedded.
- * This is the CSP of every response but the Swagger UI page.
+ * This is the CSP of every response but the Swagger UI and demo pages.
  */
 const API_CSP = {
   defaultSrc: ["'none'"],
@@ -31,6 +34,21 @@ const DOCS_CSP = {
   objectSrc: ["'none'"],
   baseUri: ["'self'"],
   formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * The demo page: its own script and stylesheet from this origin and calls to this origin's API,
+ * nothing inline, no images, fonts, frames or plugins. Its forms are sent by its script, never
+ * natively (a native submit would be a GET with the password in the URL).
+ */
+const DEMO_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
   frameAncestors: ["'none'"],
 };
 
@@ -59,13 +77,15 @@ export function applySecurityHeaders(app: INestApplication): void {
     ['Cache-Control', 'no-store'],
     ['Pragma', 'no-cache'],
   ];
-  // Set after the common CSP, so it replaces it on the Swagger UI page and its assets.
+  // Set after the common CSP, so they replace it on the Swagger UI and demo pages and their assets.
   const docsCsp = headersSetBy(helmet.contentSecurityPolicy({ useDefaults: false, directives: DOCS_CSP }));
+  const demoCsp = headersSetBy(helmet.contentSecurityPolicy({ useDefaults: false, directives: DEMO_CSP }));
   const hsts = headersSetBy(helmet.strictTransportSecurity({ maxAge: ONE_YEAR_SECONDS, includeSubDomains: true }));
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     setAll(res, common);
-    if (isDocsPage(req)) setAll(res, docsCsp);
+    if (isUnder(req, API_DOCS_PATH)) setAll(res, docsCsp);
+    else if (isUnder(req, DEMO_PAGE_PATH)) setAll(res, demoCsp);
     if (req.secure) setAll(res, hsts);
     next();
   });
@@ -94,6 +114,7 @@ function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, ne
   return [...headers];
 }
 
-function isDocsPage(req: Request): boolean {
-  return req.path === API_DOCS_PATH || req.path.startsWith(`${API_DOCS_PATH}/`);
+/** The page at `path` or anything below it. */
+function isUnder(req: Request, path: string): boolean {
+  return req.path === path || req.path.startsWith(`${path}/`);
 }
