@@ -61,6 +61,18 @@ describe('Prometheus metrics at /metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'http_request_duration_seconds_count{method="POST",route="/v1/auth/:method/login",status="404"}')).toBe(1);
   });
+  it('shows the database pool: every connection a burst took is given back, also after failed statements', async () => {
+    const engineIsServer = !t.db.getExecutor().adapter.constructor.name.startsWith('Sqlite');
+    // A burst of logins (most refused, some by a unique-key race) keeps the pool busy, then ends.
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => request(t.url).post('/').send({ op: 'login', phone: `1800555${String(2000 + (i % 7))}`, appid: 'com.example.pool', otp: '000000' })),
+    );
+    await Promise.all(Array.from({ length: 20 }, () => t.db.selectFrom('no_such_table' as never).selectAll().execute().catch(() => undefined)));
+    const text = await scrape();
+    expect(sample(text, 'db_pool_max_connections')).toBe(engineIsServer ? 10 : 1);
+    expect(sample(text, 'db_pool_connections_in_use')).toBe(0);
+    expect(sample(text, 'db_pool_waiting_requests')).toBe(0);
+  });
 });
 
 describe('metrics without METRICS_TOKEN (the default)', () => {

@@ -3,6 +3,7 @@ import { errorMessage } from '../common/errors';
 import { databaseEngineOf, SqliteSynchronous } from '../config/database.config';
 import { ConfigError } from '../config/env';
 import { migrationProvider } from './migrations';
+import { PoolUsage } from './pool-usage';
 import { DatabaseSchema } from './schema';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -30,6 +31,8 @@ export interface OpenOptions {
   acquireTimeoutMs?: number;
   /** SQLite only: `normal` (default) syncs the write-ahead log at checkpoints, `full` at every commit. */
   sqliteSynchronous?: SqliteSynchronous;
+  /** Counts the pool's connections in use and its waiting callers (PostgreSQL, MySQL/MariaDB). */
+  poolUsage?: PoolUsage;
 }
 
 /**
@@ -50,12 +53,12 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
     case 'postgres': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { postgresDialect } = require('./postgres') as typeof import('./postgres');
-      return new Kysely<DatabaseSchema>({ dialect: postgresDialect(url, poolMax, acquireTimeoutMs, options.statementTimeoutMs) });
+      return new Kysely<DatabaseSchema>({ dialect: postgresDialect(url, poolMax, acquireTimeoutMs, options.statementTimeoutMs, options.poolUsage) });
     }
     case 'mysql': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { mysqlDialect } = require('./mysql') as typeof import('./mysql');
-      return new Kysely<DatabaseSchema>({ dialect: mysqlDialect(url, poolMax, acquireTimeoutMs, options.statementTimeoutMs) });
+      return new Kysely<DatabaseSchema>({ dialect: mysqlDialect(url, poolMax, acquireTimeoutMs, options.statementTimeoutMs, options.poolUsage) });
     }
   }
 }

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock';
 import { databaseConfig, redisConfig } from '../config';
 import { DB, Db, openDatabase, prepareSchema } from './connection';
 import { CounterStore, DatabaseCounterStore } from './counter-store';
+import { PoolUsage } from './pool-usage';
 import { RedisCounterStore } from './redis-counter-store';
 
 /** ioredis is loaded only when REDIS_URL is set: no start pays for it otherwise. */
@@ -18,14 +19,20 @@ function connectRedis(url: string): Redis {
 @Module({
   providers: [
     {
-      provide: DB,
+      provide: PoolUsage,
       inject: [databaseConfig.KEY],
-      useFactory: (config: ConfigType<typeof databaseConfig>): Db =>
+      useFactory: (config: ConfigType<typeof databaseConfig>) => new PoolUsage(config.engine === 'sqlite' ? 1 : config.poolMax),
+    },
+    {
+      provide: DB,
+      inject: [databaseConfig.KEY, PoolUsage],
+      useFactory: (config: ConfigType<typeof databaseConfig>, poolUsage: PoolUsage): Db =>
         openDatabase(config.url, {
           poolMax: config.poolMax,
           statementTimeoutMs: config.statementTimeoutMs,
           acquireTimeoutMs: config.acquireTimeoutMs,
           sqliteSynchronous: config.sqliteSynchronous,
+          poolUsage,
         }),
     },
     {
@@ -36,7 +43,7 @@ function connectRedis(url: string): Redis {
         redis.url ? new RedisCounterStore(connectRedis(redis.url), redis.keyPrefix, clock) : new DatabaseCounterStore(db, clock),
     },
   ],
-  exports: [DB, CounterStore],
+  exports: [DB, CounterStore, PoolUsage],
 })
 export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseModule.name);

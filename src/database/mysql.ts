@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { PoolUsage } from './pool-usage';
 import { Dialect, MysqlDialect, MysqlPool, MysqlPoolConnection } from 'kysely';
 import { createPool, PoolConnection } from 'mysql2';
 import { errorMessage } from '../common/errors';
@@ -7,11 +8,11 @@ import { breaksConnection } from './broken-connection';
 const logger = new Logger('Database');
 
 /** Kysely's dialect for `mysql://…` / `mariadb://…`, on a mysql2 pool. */
-export function mysqlDialect(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number): Dialect {
-  return new MysqlDialect({ pool: openMysqlPool(url, poolMax, acquireTimeoutMs, statementTimeoutMs) });
+export function mysqlDialect(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number, usage = new PoolUsage(poolMax)): Dialect {
+  return new MysqlDialect({ pool: openMysqlPool(url, poolMax, acquireTimeoutMs, statementTimeoutMs, usage) });
 }
 
-function openMysqlPool(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number): MysqlPool {
+function openMysqlPool(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs: number | undefined, usage: PoolUsage): MysqlPool {
   const pool = createPool({ uri: url.replace(/^mariadb:/, 'mysql:'), connectionLimit: poolMax, connectTimeout: acquireTimeoutMs });
   // mysql2 listens only once for an error of a pooled connection; a second one would be unhandled.
   pool.on('connection', (connection) =>
@@ -21,8 +22,10 @@ function openMysqlPool(url: string, poolMax: number, acquireTimeoutMs: number, s
     // mysql2's pool has no acquire timeout: a caller waits for a free connection as long as it takes.
     getConnection(callback) {
       let settled = false;
+      usage.waiting++;
       const timer = setTimeout(() => {
         settled = true;
+        usage.waiting--;
         callback(acquireTimeout(acquireTimeoutMs), undefined as never);
       }, acquireTimeoutMs);
       pool.getConnection((error, connection) => {
@@ -31,16 +34,18 @@ function openMysqlPool(url: string, poolMax: number, acquireTimeoutMs: number, s
           return;
         }
         settled = true;
+        usage.waiting--;
         clearTimeout(timer);
         if (error) return callback(error, undefined as never);
-        callback(null, timedMysqlConnection(connection, statementTimeoutMs));
+        usage.inUse++;
+        callback(null, timedMysqlConnection(connection, statementTimeoutMs, () => usage.released()));
       });
     },
     end: (callback) => pool.end(callback),
   };
 }
 
-function timedMysqlConnection(connection: PoolConnection, statementTimeoutMs?: number): MysqlPoolConnection {
+function timedMysqlConnection(connection: PoolConnection, statementTimeoutMs: number | undefined, released: () => void): MysqlPoolConnection {
   let broken = false;
   const query = (sql: string, values: unknown[], callback?: (error: unknown, result: never) => void): unknown => {
     if (!callback) return connection.query(sql, values); // a stream
@@ -53,7 +58,11 @@ function timedMysqlConnection(connection: PoolConnection, statementTimeoutMs?: n
   };
   return {
     query: query as MysqlPoolConnection['query'],
-    release: () => (broken ? connection.destroy() : connection.release()),
+    release: () => {
+      released();
+      if (broken) connection.destroy();
+      else connection.release();
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { PoolUsage } from './pool-usage';
 import { Dialect, PostgresDialect, PostgresPool, PostgresPoolClient } from 'kysely';
 import { Pool, PoolClient, types } from 'pg';
 import { errorMessage } from '../common/errors';
@@ -10,11 +11,11 @@ const logger = new Logger('Database');
 const CLIENT_TIMEOUT_GRACE_MS = 500;
 
 /** Kysely's dialect for `postgres://…`, on a pg pool. */
-export function postgresDialect(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number): Dialect {
-  return new PostgresDialect({ pool: openPostgresPool(url, poolMax, acquireTimeoutMs, statementTimeoutMs) });
+export function postgresDialect(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number, usage = new PoolUsage(poolMax)): Dialect {
+  return new PostgresDialect({ pool: openPostgresPool(url, poolMax, acquireTimeoutMs, statementTimeoutMs, usage) });
 }
 
-function openPostgresPool(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs?: number): PostgresPool {
+function openPostgresPool(url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs: number | undefined, usage: PoolUsage): PostgresPool {
   const pool = new Pool({
     connectionString: url,
     max: poolMax,
@@ -37,7 +38,7 @@ function openPostgresPool(url: string, poolMax: number, acquireTimeoutMs: number
   );
   return {
     async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect();
+      const client = await usage.acquire(() => pool.connect());
       let broken: Error | undefined;
       return {
         query: ((...args: Parameters<PoolClient['query']>) => {
@@ -49,7 +50,10 @@ function openPostgresPool(url: string, poolMax: number, acquireTimeoutMs: number
           });
         }) as PostgresPoolClient['query'],
         // A broken connection is closed instead of going back to the pool.
-        release: () => client.release(broken),
+        release: () => {
+          usage.released();
+          client.release(broken);
+        },
       };
     },
     end: () => pool.end(),

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Injectable, Optional } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PoolUsage } from '../database/pool-usage';
 import { DomainError } from '../common/errors';
 
 /** A failure's label: the domain error's stable code, or `error` for anything unexpected. */
@@ -55,8 +56,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(@Optional() poolUsage?: PoolUsage) {
     collectDefaultMetrics({ register: this.registry });
+    if (poolUsage) this.watchPool(poolUsage);
+  }
+
+  /** Read when scraped: connections in use, callers waiting for one, and the pool's size. */
+  private watchPool(usage: PoolUsage): void {
+    const gauges = [
+      { name: 'db_pool_connections_in_use', help: 'Database connections handed to a request and not yet given back', read: () => usage.inUse },
+      { name: 'db_pool_waiting_requests', help: 'Requests waiting for a database connection', read: () => usage.waiting },
+      { name: 'db_pool_max_connections', help: 'Size of the database connection pool (DB_POOL_MAX; 1 on SQLite)', read: () => usage.max },
+    ];
+    for (const { name, help, read } of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
   }
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {
