@@ -165,6 +165,8 @@ class BenchApp {
       SMS_MAX_PER_COUNTRY_PER_HOUR: '1000000000',
       PHONE_DEFAULT_REGION: '',
       REDIS_URL: '',
+      // One line per request would interleave with the numbers this prints.
+      LOG_LEVEL: 'warn',
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.register()] }).compile();
     const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
