@@ -110,7 +110,7 @@ describe('the service with two cluster workers', () => {
     expect(childrenOf(primary)).toHaveLength(2);
     const log = clean();
     expect(log.match(/Applied migrations/g)).toHaveLength(1);
-    expect(log).toMatch(new RegExp(`\\[Nest\\] ${primary} .*\\[Cluster\\] Applied migrations`));
+    expect(log).toMatch(new RegExp(`\\(${primary}\\): \\[Cluster\\] Applied migrations`));
     expect(log.match(/using the built-in mesibo simulator/g)).toHaveLength(1);
   });
 

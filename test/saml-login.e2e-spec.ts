@@ -166,6 +166,9 @@ describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provide
 
     /** Nest's Logger is one per process: the lines of every instance end up in the last one built. */
     const logs = () => [a, b, other, responseSignedOnly].flatMap((app) => app.logs.lines).join('\n');
+    /** Where each app's log ends now; `logsSince` gives what they all logged after it. */
+    const logMark = () => [a, b, other, responseSignedOnly].map((app) => app.logs.lines.length);
+    const logsSince = (mark: number[]) => [a, b, other, responseSignedOnly].flatMap((app, i) => app.logs.lines.slice(mark[i])).join('\n');
 
     const me = (app: TestApp, token: string) => request(app.url).get('/v1/me').auth(token, { type: 'bearer' });
 
@@ -278,9 +281,9 @@ describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provide
     describe('refuses, with one answer (invalid_id_token), an identity provider answer that', () => {
       /** Posts the answer, expects the uniform refusal, and that the log gives `reason` for it (the user never sees it). */
       async function refused(app: TestApp, answer: IdpAnswer, reason: string | RegExp): Promise<void> {
-        const before = logs().length;
+        const before = logMark();
         expectProblem(await post(app, answer), 401, 'invalid_id_token');
-        expect(logs().slice(before)).toMatch(typeof reason === 'string' ? new RegExp(`SAML response refused: ${escapeRegExp(reason)}`) : reason);
+        expect(logsSince(before)).toMatch(typeof reason === 'string' ? new RegExp(`SAML response refused: ${escapeRegExp(reason)}`) : reason);
       }
 
       it('holds an unsigned assertion, even in a Response the identity provider signed', async () => {
@@ -326,17 +329,17 @@ describeWithPrograms('SAML 2.0 login (SimpleSAMLphp 1.19 as the identity provide
         syncClock(a);
         // The identity provider gives 300 s; with the 60 s of skew allowed, 361 s later is too late.
         a.clock.advance(361);
-        let before = logs().length;
+        let before = logMark();
         expectProblem(await postAsIs(a, late), 401, 'invalid_id_token');
-        expect(logs().slice(before)).toContain('SAML response refused: the assertion has expired (SubjectConfirmationData NotOnOrAfter)');
+        expect(logsSince(before)).toContain('SAML response refused: the assertion has expired (SubjectConfirmationData NotOnOrAfter)');
 
         const early = await untilAnswer(a);
         syncClock(a);
         // NotBefore is 30 s before it was issued: 121 s earlier is outside the 60 s of skew.
         a.clock.advance(-121);
-        before = logs().length;
+        before = logMark();
         expectProblem(await postAsIs(a, early), 401, 'invalid_id_token');
-        expect(logs().slice(before)).toContain('SAML response refused: the assertion is not valid yet (Conditions NotBefore)');
+        expect(logsSince(before)).toContain('SAML response refused: the assertion is not valid yet (Conditions NotBefore)');
       });
 
       it('allows the clock skew: 350 s after it was issued, and 80 s before its NotBefore', async () => {

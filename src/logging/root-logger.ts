@@ -33,7 +33,8 @@ export function createRootLogger(config: LoggingConfig, destination?: Destinatio
       sync: true,
       colorize: config.colour,
       translateTime: 'SYS:HH:MM:ss.l',
-      ignore: 'pid,hostname,context,reqId,method,route,status,ms,ip',
+      // The pid stays: it tells a cluster's processes apart.
+      ignore: 'hostname,context,reqId,method,route,status,ms,ip',
       messageFormat: '{if context}[{context}] {end}{msg}{if reqId}  (request {reqId}){end}',
     }),
   );
