@@ -16,6 +16,7 @@ import { PHONE_OTP_STRATEGY } from './strategies/phone-otp.strategy';
 import { bearerToken } from '../common/credentials';
 import { InvalidTokenError } from '../common/errors';
 import { SendsCode } from '../common/send-origin.guard';
+import { ApiProblems, LOGIN_COMPLETION_PROBLEMS, PHONE_CODE_CHECK_PROBLEMS, PHONE_CODE_SEND_PROBLEMS } from '../common/api-problems';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -34,6 +35,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Send a one-time code to a phone' })
   @ApiResponse({ status: 202, type: OtpRequestedDto })
   @ApiResponse({ status: 429, description: 'Resend cooldown or wrong-try budget; see Retry-After' })
+  @ApiProblems(...PHONE_CODE_SEND_PROBLEMS)
   async requestOtp(@Body() body: RequestOtpDto, @ClientKey() requester: string): Promise<OtpRequestedDto> {
     const sent = await this.phoneLogin.requestCode(body.phone, requester);
     return { phone: sent.phone, expiresAt: sent.expiresAt.toISOString(), resendAfterSeconds: sent.resendAfterSeconds };
@@ -44,6 +46,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Check the code and get a mesibo user access token' })
   @ApiResponse({ status: 200, type: LoginResponseDto })
   @ApiResponse({ status: 401, description: 'Wrong, expired or used-up code (code: invalid_code)' })
+  @ApiProblems(...PHONE_CODE_CHECK_PROBLEMS, ...LOGIN_COMPLETION_PROBLEMS)
   async verifyOtp(
     @Body() body: VerifyOtpDto,
     @Req() req: Request,

@@ -12,6 +12,7 @@ import { EmailLoginService } from './email/email-login.service';
 import { RecentProofService } from './recent-proof.service';
 import { AuthenticatedSession, SessionsService } from './sessions.service';
 import { USER_TOKEN_STRATEGY } from './strategies/user-token.strategy';
+import { ApiProblems, PASSWORD_CHECK_PROBLEMS, PHONE_CODE_CHECK_PROBLEMS, PHONE_CODE_SEND_PROBLEMS } from '../common/api-problems';
 
 @ApiTags('me')
 @ApiBearerAuth()
@@ -29,7 +30,9 @@ export class MeController {
   @Post('password')
   @HttpCode(204)
   @ApiOperation({ summary: "Change the password of the user's email login; their other sessions end and their tokens are revoked at mesibo" })
+  @ApiResponse({ status: 204, description: 'Changed' })
   @ApiResponse({ status: 401, description: 'invalid_credentials: the current password is wrong' })
+  @ApiProblems('not_found', 'weak_password', ...PASSWORD_CHECK_PROBLEMS)
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request): Promise<void> {
     const { user, session } = req.user as AuthenticatedSession;
     await this.emailLogin.changePassword(user.id, session.id, body.currentPassword, body.newPassword, requestClientKey(req));
@@ -40,6 +43,7 @@ export class MeController {
   @ApiOperation({ summary: "Send a code to one of the account's phones, to prove the account again" })
   @ApiResponse({ status: 202, type: OtpRequestedDto })
   @ApiResponse({ status: 404, description: 'not_found: the account has no such phone login' })
+  @ApiProblems('not_found', ...PHONE_CODE_SEND_PROBLEMS)
   async sendProofCode(@Body() body: ReauthenticateCodeDto, @Req() req: Request): Promise<OtpRequestedDto> {
     const sent = await this.recentProof.sendCode(req.user as AuthenticatedSession, body.phone, { clientKey: requestClientKey(req) });
     return { phone: sent.phone, expiresAt: sent.expiresAt.toISOString(), resendAfterSeconds: sent.resendAfterSeconds };
@@ -50,6 +54,7 @@ export class MeController {
   @ApiOperation({ summary: 'Prove the account again in this session (password, or a code to its phone), to link or remove login methods' })
   @ApiResponse({ status: 200, type: ReauthenticatedDto })
   @ApiResponse({ status: 401, description: 'invalid_credentials or invalid_code' })
+  @ApiProblems('not_found', ...PASSWORD_CHECK_PROBLEMS, ...PHONE_CODE_CHECK_PROBLEMS)
   async reauthenticate(@Body() body: ReauthenticateDto, @Req() req: Request): Promise<ReauthenticatedDto> {
     const until = await this.recentProof.prove(req.user as AuthenticatedSession, body, { clientKey: requestClientKey(req) });
     return { recentUntil: until.toISOString() };

@@ -36,6 +36,11 @@ const STATUS: Record<DomainErrorCode, number> = {
   address_not_allowed: 403,
 };
 
+/** The HTTP status a domain error is answered with on the REST surface. */
+export function problemStatusOf(code: DomainErrorCode): number {
+  return STATUS[code];
+}
+
 export interface ProblemDetails {
   type: string;
   title: string;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { requestClientKey } from '../common/client-key';
 import { AuthService } from '../auth/auth.service';
@@ -17,6 +17,7 @@ import { OidcProviders } from './oidc-providers';
 import { ProviderWebFlows } from './provider-web-flows';
 import { OIDC_STRATEGY } from './strategies/oidc-callback.strategy';
 import { OIDC_ID_TOKEN_STRATEGY } from './strategies/oidc-id-token.strategy';
+import { ApiProblems, LOGIN_COMPLETION_PROBLEMS, PROVIDER_PROOF_PROBLEMS } from '../common/api-problems';
 
 /** Login through an OpenID Connect or OAuth2 provider: in a browser (redirects), or with an ID token from an app. */
 @ApiTags('auth')
@@ -41,6 +42,7 @@ export class OidcAuthController {
   @ApiResponse({ status: 400, description: 'invalid_request: no appid, or return_to is not one of OIDC_RETURN_URLS' })
   @ApiResponse({ status: 404, description: 'not_found: no such provider' })
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document cannot be had' })
+  @ApiProblems('not_found', 'provider_unavailable')
   async start(
     @Param('provider') name: string,
     @Query() query: StartOidcLoginQueryDto,
@@ -58,6 +60,8 @@ export class OidcAuthController {
   }
 
   @Get(':provider/callback')
+  // The strategy reads the provider from the path itself.
+  @ApiParam({ name: 'provider', description: 'The provider name, as in OIDC_PROVIDERS' })
   @ApiOperation({
     summary: "The provider's redirect back: finishes the login",
     description: 'Answers like POST /v1/auth/otp/verify, or redirects to the return_to of the login with the result in the fragment.',
@@ -66,6 +70,7 @@ export class OidcAuthController {
   @ApiResponse({ status: 302, description: 'To return_to#token=…&expires_at=…&address=… (or #error=<code>)' })
   @ApiResponse({ status: 400, description: 'invalid_request: unknown, used or expired state, or a login started in another browser' })
   @ApiResponse({ status: 401, description: 'invalid_id_token: the provider refused, or its answer did not verify' })
+  @ApiProblems(...PROVIDER_PROOF_PROBLEMS, ...LOGIN_COMPLETION_PROBLEMS)
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     try {
@@ -83,6 +88,7 @@ export class OidcAuthController {
   }
 
   @Post(':provider/token')
+  @ApiParam({ name: 'provider', description: 'The provider name, as in OIDC_PROVIDERS' })
   @HttpCode(200)
   @ApiOperation({ summary: "Log in with an ID token the app got from the provider's SDK" })
   @ApiResponse({ status: 200, type: LoginResponseDto })
@@ -92,6 +98,7 @@ export class OidcAuthController {
   })
   @ApiResponse({ status: 401, description: 'invalid_id_token: signature, issuer, audience, times or nonce do not check out, or the token was used already' })
   @ApiResponse({ status: 503, description: 'provider_unavailable: its discovery document or keys cannot be had' })
+  @ApiProblems(...PROVIDER_PROOF_PROBLEMS, ...LOGIN_COMPLETION_PROBLEMS)
   async idToken(@Body() body: IdTokenLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponseDto> {
     const identity = await this.authenticator.authenticate(OIDC_ID_TOKEN_STRATEGY, req, res, 'oidc');
     const completed = await this.auth.completeLogin(identity, { appid: body.appid, device: body.device, client: requestClientKey(req) });

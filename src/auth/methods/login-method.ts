@@ -1,6 +1,7 @@
 import { Type } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional } from 'class-validator';
+import { DomainErrorCode } from '../../common/errors';
 import { TextField } from '../../common/text-field.decorator';
 
 /**
@@ -38,4 +39,6 @@ export interface LoginMethodDefinition {
   summary: string;
   /** More documentation: which errors it answers with and when, what it needs configured. */
   description?: string;
+  /** The codes its strategy refuses with (the OpenAPI document lists them with the login path's own). */
+  problems?: readonly DomainErrorCode[];
 }

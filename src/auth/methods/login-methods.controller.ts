@@ -5,6 +5,7 @@ import { Request, Response } from 'express';
 import { clientConfig } from '../../config';
 import { LoginResponseDto, toLoginResponse } from '../dto/login-response.dto';
 import { MethodLoginService } from './method-login.service';
+import { ApiProblems, LOGIN_COMPLETION_PROBLEMS } from '../../common/api-problems';
 
 /**
  * `POST /v1/auth/<method>/login` for every registered method. The body's type depends on the
@@ -21,6 +22,8 @@ export class LoginMethodsController {
   @Post(':method/login')
   @HttpCode(200)
   @ApiExcludeEndpoint()
+  // The document lists one operation per method, with these and the codes the method names.
+  @ApiProblems(...LOGIN_COMPLETION_PROBLEMS)
   async login(
     @Param('method') method: string,
     @Body() fields: Record<string, unknown>,

@@ -9,6 +9,7 @@ import { EmailLoginService } from '../email/email-login.service';
 import { VerifiedIdentity } from '../verified-identity';
 import { EmailLoginDto } from '../email/dto/email-dtos';
 import { LoginMethodRegistry } from '../methods/login-method.registry';
+import { PASSWORD_CHECK_PROBLEMS } from '../../common/api-problems';
 
 export const LOCAL_STRATEGY = 'local';
 
@@ -29,6 +30,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, LOCAL_STRATEGY) {
       summary: 'Log in with email and password and get a mesibo user access token',
       description:
         'Answers 401 invalid_credentials for a wrong email or password and for an address not confirmed yet (never which); 429 rate_limited when the address or client has used its wrong-password budget.',
+      problems: PASSWORD_CHECK_PROBLEMS,
     });
   }
 

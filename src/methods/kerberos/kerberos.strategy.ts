@@ -40,6 +40,7 @@ export class KerberosStrategy extends PassportStrategy(Strategy, KERBEROS_STRATE
         'Send `Authorization: Negotiate <base64 token>` (browsers and `curl --negotiate -u :` do so after a 401). Answers 401 ' +
         'negotiate_required with `WWW-Authenticate: Negotiate` without that header, and 401 invalid_credentials for any token ' +
         'or principal not accepted. On success the server token of mutual authentication, if any, is in `WWW-Authenticate`.',
+      problems: ['negotiate_required', 'invalid_credentials', 'login_method_unavailable'],
     });
   }
 

@@ -10,6 +10,7 @@ import { LdapLoginDto } from './dto/ldap-login.dto';
 import { LDAP_METHOD } from './ldap-identity';
 import { LdapLoginService } from './ldap-login.service';
 import { ldapSettings } from './ldap.settings';
+import { PASSWORD_CHECK_PROBLEMS } from '../../common/api-problems';
 
 /** Proves a login by a username and password of an LDAP directory or Active Directory. */
 @Injectable()
@@ -29,6 +30,7 @@ export class LdapStrategy extends PassportStrategy(Strategy, LDAP_METHOD) {
       description:
         'Answers 401 invalid_credentials for a wrong password, an unknown username and a user outside the required group (never which); ' +
         '429 rate_limited when the username or client has used its wrong-password budget; 503 login_method_unavailable when the directory cannot be reached.',
+      problems: [...PASSWORD_CHECK_PROBLEMS, 'login_method_unavailable'],
     });
   }
 

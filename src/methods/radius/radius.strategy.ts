@@ -10,6 +10,7 @@ import { RadiusLoginDto } from './dto/radius-login.dto';
 import { RADIUS_METHOD } from './radius-identity';
 import { RadiusLoginService } from './radius-login.service';
 import { radiusSettings } from './radius.settings';
+import { PASSWORD_CHECK_PROBLEMS } from '../../common/api-problems';
 
 /** Proves a login by a RADIUS server's Access-Accept (PAP), with its challenge step when it asks for one. */
 @Injectable()
@@ -31,6 +32,7 @@ export class RadiusStrategy extends PassportStrategy(Strategy, RADIUS_METHOD) {
         '`challenge_required` with `state` and `challenge` (the prompt): send `username`, that `state` and the `response`. ' +
         'Answers 401 invalid_credentials for a wrong password or answer (never which part was wrong); 429 rate_limited when the ' +
         'user name or client has used its wrong-password budget; 503 login_method_unavailable when no RADIUS server answers.',
+      problems: [...PASSWORD_CHECK_PROBLEMS, 'challenge_required', 'login_method_unavailable'],
     });
   }
 

@@ -1,13 +1,13 @@
 import { Controller, Get, Header, HttpCode, Inject, Logger, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { AuthService } from '../../auth/auth.service';
 import { LoginResponseDto } from '../../auth/dto/login-response.dto';
 import { answerWebLogin, answerWebLoginFailure } from '../../auth/web-login/web-login-answer';
 import { InvalidRequestError } from '../../common/errors';
 import { clientConfig } from '../../config';
-import { StartSamlLoginQueryDto } from './dto/saml.dto';
+import { SamlAcsFormDto, StartSamlLoginQueryDto } from './dto/saml.dto';
 import { SamlAcsVerifier } from './saml-acs-verifier';
 import { SamlIdentityProvider } from './saml-identity-provider';
 import { loginOf } from './saml-login-context';
@@ -17,6 +17,7 @@ import { SamlServiceProvider } from './saml-service-provider';
 import { SAML_METHOD } from './saml-identity';
 import { LoginEvents } from '../../auth/login-events';
 import { requestClientKey } from '../../common/client-key';
+import { ApiProblems, LOGIN_COMPLETION_PROBLEMS, PROVIDER_PROOF_PROBLEMS } from '../../common/api-problems';
 
 /**
  * Login through a SAML 2.0 identity provider in a browser (Web Browser SSO, SP-initiated): our
@@ -46,6 +47,7 @@ export class SamlAuthController {
   @ApiResponse({ status: 400, description: 'invalid_request: no appid, or return_to is not one of SAML_RETURN_URLS' })
   @ApiResponse({ status: 404, description: 'not_found: SAML login is not configured' })
   @ApiResponse({ status: 503, description: "provider_unavailable: the identity provider's metadata cannot be had" })
+  @ApiProblems('not_found', 'provider_unavailable')
   async start(@Query() query: StartSamlLoginQueryDto, @Res({ passthrough: true }) res: Response): Promise<{ url: string; statusCode: number }> {
     const settings = this.idp.settingsOn();
     if (query.return_to !== undefined && !settings.returnUrls.includes(query.return_to)) {
@@ -61,6 +63,7 @@ export class SamlAuthController {
   @Post('acs')
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ type: SamlAcsFormDto })
   @ApiOperation({
     summary: "The identity provider's answer (HTTP-POST binding): finishes the login",
     description: 'Answers like POST /v1/auth/otp/verify, or redirects to the return_to of the login with the result in the fragment.',
@@ -69,6 +72,7 @@ export class SamlAuthController {
   @ApiResponse({ status: 302, description: 'To return_to#token=…&expires_at=…&address=… (or #error=<code>)' })
   @ApiResponse({ status: 400, description: 'invalid_request: no SAMLResponse or RelayState, an unknown, used or expired login, or a login started in another browser' })
   @ApiResponse({ status: 401, description: "invalid_id_token: the identity provider's answer did not verify, or was used already" })
+  @ApiProblems(...PROVIDER_PROOF_PROBLEMS, ...LOGIN_COMPLETION_PROBLEMS)
   async acs(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const acsUrl = this.idp.settingsOn().acsUrl;
@@ -95,6 +99,7 @@ export class SamlAuthController {
   @ApiOperation({ summary: 'Our SAML 2.0 SP metadata: entityID, the ACS URL, the NameID format asked for, and our signing certificate if any' })
   @ApiResponse({ status: 200, description: 'An EntityDescriptor with an SPSSODescriptor' })
   @ApiResponse({ status: 404, description: 'not_found: SAML login is not configured' })
+  @ApiProblems('not_found')
   metadata(): string {
     return this.serviceProvider.metadataXml();
   }

@@ -35,6 +35,7 @@ export class TicketStrategy extends PassportStrategy(Strategy, TICKET_METHOD) {
       body: TicketLoginDto,
       summary: 'Log in with a ticket signed by a system you trust, and get a mesibo user access token',
       description: 'Answers 401 invalid_credentials for a bad signature, an expired or too long-lived ticket, and a ticket used before.',
+      problems: ['invalid_credentials'],
     });
   }
 

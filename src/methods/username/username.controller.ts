@@ -5,6 +5,7 @@ import { NotFoundError } from '../../common/errors';
 import { UsernameCreatedDto, UsernameRegisterDto } from './dto/username.dto';
 import { UsernameAccountsService } from './username-accounts.service';
 import { usernameSettings } from './username.settings';
+import { ApiProblems } from '../../common/api-problems';
 
 @ApiTags('auth')
 @Controller('v1/auth/username')
@@ -21,6 +22,7 @@ export class UsernameController {
   @ApiResponse({ status: 400, description: 'invalid_request (the username rule) or weak_password' })
   @ApiResponse({ status: 404, description: 'not_found: self-registration is off' })
   @ApiResponse({ status: 409, description: 'identity_in_use: the username is taken' })
+  @ApiProblems('not_found', 'weak_password', 'identity_in_use')
   async register(@Body() body: UsernameRegisterDto): Promise<UsernameCreatedDto> {
     if (!this.settings.selfRegistration) throw new NotFoundError('Registration with a username');
     return { username: await this.accounts.create(body.username, body.password, body.name) };

@@ -9,6 +9,7 @@ import { requestClientKey } from '../../common/client-key';
 import { UsernameLoginDto } from './dto/username.dto';
 import { USERNAME_METHOD, UsernameAccountsService } from './username-accounts.service';
 import { usernameSettings } from './username.settings';
+import { PASSWORD_CHECK_PROBLEMS } from '../../common/api-problems';
 
 /** Proves a username login by its password: body fields `username` and `password`. */
 @Injectable()
@@ -27,6 +28,7 @@ export class UsernameStrategy extends PassportStrategy(Strategy, USERNAME_METHOD
       summary: 'Log in with a username and password and get a mesibo user access token',
       description:
         'Answers 401 invalid_credentials for a wrong username or password (never which); 429 rate_limited when the account or client has used its wrong-password budget (PASSWORD_* settings).',
+      problems: PASSWORD_CHECK_PROBLEMS,
     });
   }
 

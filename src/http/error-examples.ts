@@ -1,0 +1,66 @@
+import {
+  AddressNotAllowedError,
+  DomainError,
+  DomainErrorCode,
+  IdentityInUseError,
+  IdentityRemovedError,
+  InvalidCodeError,
+  InvalidCredentialsError,
+  InvalidIdTokenError,
+  InvalidPhoneError,
+  InvalidRequestError,
+  InvalidTokenError,
+  LastIdentityError,
+  LoginChallengeError,
+  LoginMethodUnavailableError,
+  MesiboMisconfiguredError,
+  MesiboRefusedError,
+  MesiboUnavailableError,
+  MissingAppIdError,
+  NegotiateRequiredError,
+  NotFoundError,
+  OriginNotAllowedError,
+  OtpDeliveryError,
+  PhoneNotAllowedError,
+  ProviderUnavailableError,
+  RateLimitedError,
+  RecentProofRequiredError,
+  ServiceUnavailableError,
+  WeakPasswordError,
+} from '../common/errors';
+
+/**
+ * One error of each code, as the services throw them: the API documents show what each surface
+ * makes of them (a problem+json body, an op API reply) with the real messages. A new code does not
+ * compile until it has its example here.
+ */
+export const ERROR_EXAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
+  invalid_request: new InvalidRequestError('The request has invalid fields.', ['phone must be at most 32 characters long']),
+  invalid_phone: new InvalidPhoneError(),
+  phone_not_allowed: new PhoneNotAllowedError(),
+  missing_appid: new MissingAppIdError(),
+  invalid_code: new InvalidCodeError('wrong'),
+  rate_limited: new RateLimitedError('Too many requests. Try again in 42 seconds.', 42),
+  invalid_token: new InvalidTokenError(),
+  mesibo_refused: new MesiboRefusedError(undefined),
+  mesibo_misconfigured: new MesiboMisconfiguredError(),
+  mesibo_unavailable: new MesiboUnavailableError(),
+  otp_delivery_failed: new OtpDeliveryError(),
+  service_unavailable: new ServiceUnavailableError(),
+  invalid_credentials: new InvalidCredentialsError(),
+  weak_password: new WeakPasswordError('This password is too common; choose another.'),
+  identity_in_use: new IdentityInUseError(),
+  last_identity: new LastIdentityError(),
+  identity_removed: new IdentityRemovedError(),
+  recent_proof_required: new RecentProofRequiredError(),
+  not_found: new NotFoundError('The login provider'),
+  provider_unavailable: new ProviderUnavailableError(),
+  invalid_id_token: new InvalidIdTokenError(),
+  origin_not_allowed: new OriginNotAllowedError(),
+  challenge_required: new LoginChallengeError('c2Vzc2lvbi0x', 'Enter the code shown by your token.'),
+  negotiate_required: new NegotiateRequiredError(),
+  login_method_unavailable: new LoginMethodUnavailableError(),
+  address_not_allowed: new AddressNotAllowedError(),
+};
+
+export const DOMAIN_ERROR_CODES = Object.keys(ERROR_EXAMPLES) as DomainErrorCode[];
