@@ -3,12 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { openDatabase } from '../src/database/connection';
 import { AppProcess, startAppProcess } from './support/app-process';
+import { freePorts } from './support/free-ports';
 import { SmsGateway } from './support/sms-gateway';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const APPID = 'com.mesibo.firstapp';
 /** Wrong codes one number may have compared per window, from all clients together. */
 const FAILURES_PER_NUMBER = 3;
+const METRICS_KEY = 'cluster-metrics-key-0123456789abcdefgh';
 
 /** The pids of a process's children: here, the primary's workers. */
 function childrenOf(pid: number): number[] {
@@ -49,6 +51,7 @@ describe('the service with two cluster workers', () => {
   let gateway: SmsGateway;
   let app: AppProcess;
   let primary: number;
+  let metricsPort: number;
 
   const clean = (): string => app.output().replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
   /** Waits until the service's log has a line matching `pattern`; resolves with its match. */
@@ -78,6 +81,7 @@ describe('the service with two cluster workers', () => {
   }
 
   beforeAll(async () => {
+    [metricsPort] = await freePorts(1);
     database = await createTestDatabase();
     gateway = await new SmsGateway().start();
     app = await startAppProcess({
@@ -95,6 +99,8 @@ describe('the service with two cluster workers', () => {
       // The client address comes from X-Forwarded-For, so one test can be many clients.
       TRUST_PROXY: 'loopback',
       THROTTLE_LIMIT: '1000000',
+      METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: METRICS_KEY,
     });
     primary = app.child.pid!;
     await logLine(/All 2 workers are listening/);
@@ -150,6 +156,20 @@ describe('the service with two cluster workers', () => {
     expect(right.status).toBe(429);
   }, 30_000);
 
+
+  it('serves the sum of both workers\' metrics on METRICS_PORT, from the primary, to the key holder only', async () => {
+    const scrape = () => request(`http://127.0.0.1:${metricsPort}`).get('/metrics').set('Authorization', `Bearer ${METRICS_KEY}`);
+    expect((await request(`http://127.0.0.1:${metricsPort}`).get('/metrics')).status).toBe(401);
+    const text = (await scrape()).text;
+    const count = (status: number) => {
+      const series = `http_request_duration_seconds_count{method="POST",route="/v1/auth/otp/verify",status="${status}"} `;
+      return Number(text.split('\n').find((line) => line.startsWith(series))?.slice(series.length));
+    };
+    // Each worker answered a share of the 200 guesses above (and the right code after them, 429
+    // too): only their sum is 201.
+    expect([count(401), count(429)]).toEqual([FAILURES_PER_NUMBER, 200 - FAILURES_PER_NUMBER + 1]);
+    expect(text).toMatch(/^db_pool_max_connections \d+/m);
+  });
   it('replaces a worker killed with SIGKILL, and keeps answering meanwhile', async () => {
     const [killed, survivor] = childrenOf(primary);
     process.kill(killed, 'SIGKILL');

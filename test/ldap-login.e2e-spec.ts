@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describeWithPrograms } from './support/server-software';
-import { DirectoryUser, freePorts, Slapd, SLAPD_INSTALL, SLAPD_PROGRAMS } from './support/slapd';
+import { freePorts } from './support/free-ports';
+import { DirectoryUser, Slapd, SLAPD_INSTALL, SLAPD_PROGRAMS } from './support/slapd';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp } from './support/test-app';
 

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { freePorts } from './support/free-ports';
 import { startTestApp, TestApp } from './support/test-app';
 
 const APPID = 'com.mesibo.firstapp';
@@ -85,5 +86,40 @@ describe('metrics without METRICS_TOKEN (the default)', () => {
   it('has no /metrics endpoint', async () => {
     expect((await request(t.url).get('/metrics')).status).toBe(404);
     expect((await request(t.url).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).status).toBe(404);
+  });
+});
+
+describe('metrics on a port of their own (METRICS_PORT)', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    [port] = await freePorts(1);
+    t = await startTestApp({ METRICS_TOKEN: '', METRICS_PORT: String(port) });
+  });
+  afterAll(() => t.close());
+
+  const metricsPort = () => request(`http://127.0.0.1:${port}`);
+
+  it('serves /metrics there without a key when METRICS_TOKEN is unset, and nothing else', async () => {
+    await request(t.url).post('/v1/auth/otp/verify').send({ phone: '18005550142', appid: APPID, otp: '000000' });
+    const res = await metricsPort().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(sample(res.text, 'http_request_duration_seconds_count{method="POST",route="/v1/auth/otp/verify",status="401"}')).toBe(1);
+    expect((await metricsPort().get('/')).status).toBe(404);
+    expect((await metricsPort().post('/metrics')).status).toBe(404);
+    expect((await metricsPort().get('/v1/me')).status).toBe(404);
+    // The API's port still has no /metrics.
+    expect((await request(t.url).get('/metrics')).status).toBe(404);
+  });
+
+  it('stops serving when the service stops', async () => {
+    const other = await freePorts(1);
+    const app = await startTestApp({ METRICS_TOKEN: TOKEN, METRICS_PORT: String(other[0]) });
+    const scrape = () => request(`http://127.0.0.1:${other[0]}`).get('/metrics');
+    expect((await scrape()).status).toBe(401);
+    expect((await scrape().set('Authorization', `Bearer ${TOKEN}`)).status).toBe(200);
+    await app.close();
+    await expect(scrape()).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { loadAppConfig } from '../config/app.config';
 import { DatabaseConfig, loadDatabaseConfig } from '../config/database.config';
+import { loadMetricsConfig } from '../config/metrics.config';
 import { loadOtpConfig } from '../config/otp.config';
 import { openDatabase, prepareSchema } from '../database/connection';
 import { startBuiltInMesiboIfNoAppToken } from './built-in-mesibo';
@@ -25,6 +26,7 @@ export async function runClusterPrimary(workers: number): Promise<number> {
     // Applied (or checked) above: a worker only checks that nothing is pending.
     DB_MIGRATE: 'false',
   };
+  const metrics = await serveWorkersMetrics(logger);
   logger.log(`Starting ${workers} workers`);
   const exitCode = await superviseWorkers({
     workers,
@@ -32,6 +34,7 @@ export async function runClusterPrimary(workers: number): Promise<number> {
     startup: { mesibo: mesibo?.endpoint },
     shutdownTimeoutMs: loadAppConfig().shutdownDelayMs + SHUTDOWN_GRACE_MS,
   });
+  await metrics?.close();
   await mesibo?.stop();
   logger.log(`Stopped (exit code ${exitCode})`);
   return exitCode;
@@ -47,6 +50,23 @@ async function prepareSchemaOnce(config: DatabaseConfig, logger: Logger): Promis
   } finally {
     await db.destroy();
   }
+}
+
+/** With METRICS_PORT, the primary serves the workers' metrics added up (each worker answers for itself on PORT). */
+async function serveWorkersMetrics(logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  const config = loadMetricsConfig();
+  if (config.port === undefined) return undefined;
+  // Loaded only here: a primary without a metrics port never loads prom-client.
+  const { AggregatorRegistry } = await import('prom-client');
+  const { startMetricsServer } = await import('../metrics/metrics-server');
+  const aggregator = new AggregatorRegistry();
+  const server = await startMetricsServer({
+    ...config,
+    port: config.port,
+    collect: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+  });
+  logger.log(`Metrics of all workers on port ${server.port}`);
+  return server;
 }
 
 /**

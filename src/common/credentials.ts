@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Request } from 'express';
+import { IncomingMessage } from 'node:http';
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: Pick<IncomingMessage, 'headers'>): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
 }

@@ -2,12 +2,13 @@ import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { Metrics } from './metrics';
 import { MetricsController } from './metrics.controller';
+import { MetricsPort } from './metrics-port';
 
-/** Prometheus metrics: every module may record (global), `GET /metrics` exposes them (METRICS_TOKEN). */
+/** Prometheus metrics: every module may record (global), `GET /metrics` exposes them (METRICS_TOKEN, METRICS_PORT). */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [Metrics],
+  providers: [Metrics, MetricsPort],
   exports: [Metrics],
 })
 export class MetricsModule implements NestModule {
