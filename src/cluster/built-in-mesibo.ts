@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { loadMesiboConfig } from '../config/mesibo.config';
+import { ConfigError } from '../config/env';
+import { loadBuiltInSimulatorPort, loadMesiboConfig } from '../config/mesibo.config';
 import type { MesiboEndpointOverride } from '../mesibo/mesibo.settings';
 import { MesiboSimulator, randomAppToken } from '../mesibo-simulator/mesibo-simulator';
 
@@ -11,12 +12,21 @@ export interface BuiltInMesibo {
 
 /**
  * Without an App Token, development runs against the built-in mesibo simulator: started here, once
- * per service (in the primary when there are workers, which all use this one).
+ * per service (in the primary when there are workers, which all use this one), on
+ * MESIBO_SIMULATOR_PORT (default: any free port).
  */
-export async function startBuiltInMesiboIfNoAppToken(logger: Logger): Promise<BuiltInMesibo | undefined> {
-  if (loadMesiboConfig().appToken !== undefined) return undefined;
+export async function startBuiltInMesiboIfNoAppToken(logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<BuiltInMesibo | undefined> {
+  if (loadMesiboConfig(env).appToken !== undefined) return undefined;
+  const port = loadBuiltInSimulatorPort(env);
   const appToken = randomAppToken();
-  const simulator = await new MesiboSimulator({ appToken }).start();
+  let simulator: MesiboSimulator;
+  try {
+    simulator = await new MesiboSimulator({ appToken, port }).start();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    // Said like a bad setting: one line naming the variable, no stack trace.
+    throw new ConfigError(`MESIBO_SIMULATOR_PORT=${port} is in use; choose another port, or 0 for any free one`);
+  }
   logger.warn(
     `MESIBO_APP_TOKEN is not set: using the built-in mesibo simulator at ${simulator.url} (development only; its tokens do not work with real mesibo)`,
   );

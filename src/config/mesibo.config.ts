@@ -34,6 +34,13 @@ class MesiboEnv {
 
   @IsString()
   MESIBO_TOKEN_REVOKE_OP: string = 'usertokendel';
+
+  /** Port of the built-in simulator (no MESIBO_APP_TOKEN); 0: any free port. */
+  @Type(() => Number)
+  @IsInt({ message: 'MESIBO_SIMULATOR_PORT must be a port number from 0 to 65535 (0: any free port)' })
+  @Min(0, { message: 'MESIBO_SIMULATOR_PORT must be a port number from 0 to 65535 (0: any free port)' })
+  @Max(65535, { message: 'MESIBO_SIMULATOR_PORT must be a port number from 0 to 65535 (0: any free port)' })
+  MESIBO_SIMULATOR_PORT: number = 0;
 }
 
 export interface MesiboConfig {
@@ -62,6 +69,15 @@ export function loadMesiboConfig(env: NodeJS.ProcessEnv = process.env): MesiboCo
     retries: vars.MESIBO_RETRIES,
     tokenRevokeOp: vars.MESIBO_TOKEN_REVOKE_OP,
   };
+}
+
+/**
+ * Where the built-in simulator listens when there is no App Token (0: any free port). Validated
+ * with the namespace above at start-up; apart from it because only start-up needs it, never the
+ * service's mesibo client.
+ */
+export function loadBuiltInSimulatorPort(env: NodeJS.ProcessEnv = process.env): number {
+  return readEnv(MesiboEnv, env).MESIBO_SIMULATOR_PORT;
 }
 
 export const mesiboConfig = registerAs('mesibo', () => loadMesiboConfig());

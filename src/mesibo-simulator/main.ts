@@ -1,4 +1,7 @@
-/* Runs the mesibo simulator alone: `npm run simulator -- --port 4000 --app-token <token>`. */
+/*
+ * Runs the mesibo simulator alone: `npm run simulator -- --port 4000 --app-token <token>`.
+ * Faults are switched at /control/faults with the same token (see simulator-faults.ts).
+ */
 import { parseArgs } from 'node:util';
 import { MesiboSimulator, randomAppToken } from './mesibo-simulator';
 import { errorMessage } from '../common/errors';
@@ -15,7 +18,8 @@ async function main(): Promise<void> {
   const simulator = await new MesiboSimulator({ appToken, port: Number(values.port), host: values.host }).start();
   process.stdout.write(
     `mesibo simulator listening on ${simulator.url}\n` +
-      `Run the service against it with MESIBO_API_URL=${simulator.url} MESIBO_APP_TOKEN=${appToken}\n`,
+      `Run the service against it with MESIBO_API_URL=${simulator.url} MESIBO_APP_TOKEN=${appToken}\n` +
+      `Play an outage (modes: none, down, slow, authfail): curl -X POST ${simulator.controlUrl} -H 'Authorization: Bearer ${appToken}' -d '{"mode":"down"}'\n`,
   );
   const stop = (): void => void simulator.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
