@@ -19,7 +19,8 @@ export type AuditEventType =
   | 'identity.removed'
   | 'password.changed'
   | 'password.reset'
-  | 'sessions.ended';
+  | 'sessions.ended'
+  | 'test-number.used';
 
 export interface AuditEvent {
   type: AuditEventType;

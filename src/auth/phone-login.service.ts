@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { normalizePhone } from '../common/phone-number';
 import { appConfig } from '../config';
 import { IssuedCode, OtpService } from '../otp/otp.service';
+import { TestNumbers } from '../otp/test-numbers';
 import { VerifiedIdentity } from './verified-identity';
 
 export interface RequestedPhoneCode extends IssuedCode {
@@ -14,11 +15,13 @@ export interface RequestedPhoneCode extends IssuedCode {
 export class PhoneLoginService {
   constructor(
     private readonly otp: OtpService,
+    private readonly testNumbers: TestNumbers,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
+  /** E.164 digits; a listed test number as it is written, though no real number has its digits. */
   normalize(rawPhone: string): string {
-    return normalizePhone(rawPhone, this.app.phoneDefaultRegion);
+    return this.testNumbers.match(rawPhone) ?? normalizePhone(rawPhone, this.app.phoneDefaultRegion);
   }
 
   /** `requester` is the client's IP: it limits how many numbers one client can have codes sent to. */

@@ -14,6 +14,7 @@ import { sessionConfig } from './session.config';
 import { metricsConfig } from './metrics.config';
 import { cleanupConfig } from './cleanup.config';
 import { loggingConfig } from './logging.config';
+import { testNumbersConfig } from './test-numbers.config';
 
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
@@ -52,4 +53,5 @@ export const allConfigs = [
   metricsConfig,
   cleanupConfig,
   loggingConfig,
+  testNumbersConfig,
 ];

@@ -89,7 +89,7 @@ export class Metrics {
     this.logins.inc({ method, outcome });
   }
 
-  codeRequested(channel: string, outcome: 'sent' | 'rate_limited' | 'failed'): void {
+  codeRequested(channel: string, outcome: 'sent' | 'test-number' | 'rate_limited' | 'failed'): void {
     this.codes.inc({ channel, outcome });
   }
 

@@ -4,6 +4,7 @@ import { emailConfig, otpConfig } from '../config';
 import { OtpRepository } from './otp.repository';
 import { OtpService } from './otp.service';
 import { SmsSendPolicy } from './sms-send-policy';
+import { TestNumbers } from './test-numbers';
 import { OtpSender } from './senders/otp-sender';
 import { selectOtpSender } from './senders/select-otp-sender';
 
@@ -12,6 +13,7 @@ import { selectOtpSender } from './senders/select-otp-sender';
     OtpRepository,
     OtpService,
     SmsSendPolicy,
+    TestNumbers,
     {
       provide: OtpSender,
       inject: [otpConfig.KEY, emailConfig.KEY],
@@ -23,6 +25,6 @@ import { selectOtpSender } from './senders/select-otp-sender';
       },
     },
   ],
-  exports: [OtpService],
+  exports: [OtpService, TestNumbers],
 })
 export class OtpModule {}

@@ -12,6 +12,7 @@ import { composeOtpMessage } from './otp-messages';
 import { OtpChannel, OtpRepository } from './otp.repository';
 import { OtpSender } from './senders/otp-sender';
 import { SmsSendPolicy } from './sms-send-policy';
+import { TestNumbers } from './test-numbers';
 
 export interface IssuedCode {
   expiresAt: Date;
@@ -46,6 +47,7 @@ export class OtpService {
     @Optional() private readonly smsPolicy?: SmsSendPolicy,
     @Optional() private readonly metrics?: Metrics,
     @Optional() private readonly audit?: AuditTrail,
+    @Optional() private readonly testNumbers?: TestNumbers,
   ) {}
 
   /**
@@ -54,6 +56,7 @@ export class OtpService {
    */
   async issue(channel: OtpChannel, destination: string, requester?: string): Promise<IssuedCode> {
     const claimed: string[] = [];
+    const testCode = channel === 'sms' ? this.testNumbers?.codeFor(destination) : undefined;
     try {
       // The cooldown is a budget of one: of a burst of requests for one destination, one sends.
       if (this.config.resendCooldownSeconds > 0) {
@@ -63,15 +66,16 @@ export class OtpService {
       if (requester) {
         await this.claim(claimed, `otp-sends-by:${requester}`, this.config.maxSendsPerRequesterPerWindow, this.config.sendWindowSeconds);
       }
-      // Last, as its budgets are global: number types, countries, and SMS per hour overall and per country.
-      if (channel === 'sms') await this.smsPolicy?.admit(destination);
+      // Last, as its budgets are global: number types, countries, and SMS per hour overall and per
+      // country. A test number is sent nothing, so it spends none of them.
+      if (channel === 'sms' && testCode === undefined) await this.smsPolicy?.admit(destination);
     } catch (error) {
       await this.counters.refund(...claimed);
       await this.codeRequested(channel, error instanceof RateLimitedError ? 'rate_limited' : 'failed', requester);
       throw error;
     }
 
-    const code = generateCode(this.config.length);
+    const code = testCode ?? generateCode(this.config.length);
     const now = this.clock.nowMs();
     const expiresAt = now + this.config.ttlSeconds * 1000;
     let id: string | undefined;
@@ -83,17 +87,19 @@ export class OtpService {
         created_at: now,
         expires_at: expiresAt,
       });
-      const words = composeOtpMessage(channel, code, this.config.messageTemplate, Math.round(this.config.ttlSeconds / 60));
-      await this.sender.send({ channel, to: destination, code, ...words });
+      if (testCode === undefined) {
+        const words = composeOtpMessage(channel, code, this.config.messageTemplate, Math.round(this.config.ttlSeconds / 60));
+        await this.sender.send({ channel, to: destination, code, ...words });
+      }
     } catch (error) {
       // Undelivered: drop it and give the units back, so the user can ask again at once.
       if (id) await this.challenges.consume(id);
       await this.counters.refund(...claimed);
-      if (channel === 'sms') await this.smsPolicy?.release(destination);
+      if (channel === 'sms' && testCode === undefined) await this.smsPolicy?.release(destination);
       await this.codeRequested(channel, 'failed', requester);
       throw error;
     }
-    await this.codeRequested(channel, 'sent', requester);
+    await this.codeRequested(channel, testCode === undefined ? 'sent' : 'test-number', requester);
     return { expiresAt: new Date(expiresAt), resendAfterSeconds: this.config.resendCooldownSeconds };
   }
 
@@ -117,6 +123,9 @@ export class OtpService {
     // Of concurrent right guesses, only the one that deletes the code has it.
     if (!(await this.challenges.consume(challenge.id))) throw new InvalidCodeError('used_up');
     await failure.refund();
+    if (channel === 'sms' && this.testNumbers?.codeFor(destination) !== undefined) {
+      await this.audit?.record({ type: 'test-number.used', method: 'phone', outcome: 'accepted', client });
+    }
     // Put back as it was before this try.
     return { restore: () => this.challenges.restore({ ...challenge, attempts: Number(challenge.attempts) - 1 }) };
   }
@@ -138,7 +147,7 @@ export class OtpService {
   }
 
   /** Metrics and audit of a code request; the destination is in neither. */
-  private async codeRequested(channel: OtpChannel, outcome: 'sent' | 'rate_limited' | 'failed', requester: string | undefined): Promise<void> {
+  private async codeRequested(channel: OtpChannel, outcome: 'sent' | 'test-number' | 'rate_limited' | 'failed', requester: string | undefined): Promise<void> {
     this.metrics?.codeRequested(channel, outcome);
     await this.audit?.record({ type: 'code.requested', method: channel, outcome, client: requester });
   }
