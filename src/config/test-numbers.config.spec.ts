@@ -1,7 +1,7 @@
 import { ConfigError } from './env';
 import { isFictionalNumber, loadTestNumbersConfig } from './test-numbers.config';
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>): readonly string[] {
   try {
     loadTestNumbersConfig(env);
     return [];
