@@ -12,6 +12,8 @@ export interface UsersTable {
   mesibo_uid: string | null;
   created_at: number;
   updated_at: number;
+  /** Set while an operator has disabled the user (admin API, CLI): no login, no token works. */
+  disabled_at: number | null;
 }
 
 export interface IdentitiesTable {
@@ -53,6 +55,18 @@ export interface SessionsTable {
   /** The identity (method and subject) the session was opened with; null for older sessions. */
   login_method: string | null;
   login_subject: string | null;
+  /** When the token last opened this API, to the minute (see SessionsService.authenticate); null reads as created_at. */
+  last_used_at: number | null;
+}
+
+/** A deleted account's mesibo user, until mesibo confirmed its deletion (src/accounts). */
+export interface PendingMesiboDeletionsTable {
+  id: string;
+  mesibo_uid: string | null;
+  address: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
 }
 
 /** A login method its owner removed: never attached to that owner again by its address. */
@@ -88,6 +102,18 @@ export interface UsernameAccountsTable {
   display_name: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A key of the admin API (src/admin): only its SHA-256 is kept; the key is shown once, when created. */
+export interface AdminKeysTable {
+  id: string;
+  /** Unique; how operators and the audit trail name the key. */
+  name: string;
+  /** SHA-256 of the key, hex. */
+  key_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }
 
 /** One entry of the audit trail (src/audit/audit-trail.ts). */
@@ -133,6 +159,8 @@ export interface DatabaseSchema {
   removed_identities: RemovedIdentitiesTable;
   username_accounts: UsernameAccountsTable;
   audit_events: AuditEventsTable;
+  admin_keys: AdminKeysTable;
+  pending_mesibo_deletions: PendingMesiboDeletionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -143,3 +171,4 @@ export type NewSession = Insertable<SessionsTable>;
 export type EmailAccountRow = Selectable<EmailAccountsTable>;
 export type UsernameAccountRow = Selectable<UsernameAccountsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type AdminKeyRow = Selectable<AdminKeysTable>;

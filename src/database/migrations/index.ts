@@ -6,6 +6,8 @@ import * as exactIdentifiers from './0004-exact-identifiers';
 import * as accountSecurity from './0005-account-security';
 import * as usernameAccounts from './0006-username-accounts';
 import * as auditEvents from './0007-audit-events';
+import * as sessionActivity from './0008-session-activity';
+import * as admin from './0009-admin';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -20,6 +22,8 @@ const migrations: Record<string, Migration> = {
   '0005-account-security': accountSecurity,
   '0006-username-accounts': usernameAccounts,
   '0007-audit-events': auditEvents,
+  '0008-session-activity': sessionActivity,
+  '0009-admin': admin,
 };
 
 export const migrationProvider: MigrationProvider = {
