@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { appTokenRefusal, faultFrom, MesiboFault, MesiboFaultMode, NO_FAULT } from './simulator-faults';
+import { listen } from '../common/listen';
 
 export interface SimulatedUser {
   uid: number;
@@ -82,10 +83,7 @@ export class MesiboSimulator {
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
+    await listen(server, this.options.port ?? 0, this.options.host ?? '127.0.0.1');
     this.server = server;
     return this;
   }

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { bearerToken, sameSecret } from '../common/credentials';
+import { listen } from '../common/listen';
 
 export interface MetricsServerOptions {
   port: number;
@@ -18,10 +19,7 @@ export interface MetricsServerOptions {
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => void answer(req, res, options));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listen(server, options.port, options.host);
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
 }
 

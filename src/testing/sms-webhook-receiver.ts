@@ -1,5 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { listen } from '../common/listen';
 
 /** What the service's webhook sender POSTs (see README, "Sending codes by SMS"). */
 export interface WebhookMessage {
@@ -44,10 +45,7 @@ export class SmsWebhookReceiver {
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"queued":true}');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
+    await listen(server, 0, '127.0.0.1');
     this.server = server;
     return this;
   }

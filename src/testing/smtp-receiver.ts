@@ -1,5 +1,6 @@
 import { createServer, Server, Socket } from 'node:net';
 import { AddressInfo } from 'node:net';
+import { listen } from '../common/listen';
 
 /** One mail as it arrived: the envelope recipient, the subject and the decoded text. */
 export interface ReceivedMail {
@@ -31,10 +32,7 @@ export class SmtpReceiver {
 
   async start(): Promise<this> {
     const server = createServer((socket) => this.converse(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
+    await listen(server, 0, '127.0.0.1');
     this.server = server;
     return this;
   }
