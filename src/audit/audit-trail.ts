@@ -20,7 +20,19 @@ export type AuditEventType =
   | 'password.changed'
   | 'password.reset'
   | 'sessions.ended'
-  | 'test-number.used';
+  | 'test-number.used'
+  | AdminAuditEventType;
+
+/** What operators did (admin API, CLI); `method` names who: `admin-key:<name>` or `cli`. */
+export type AdminAuditEventType =
+  | 'admin.key-created'
+  | 'admin.key-revoked'
+  | 'admin.user-disabled'
+  | 'admin.user-enabled'
+  | 'admin.user-deleted'
+  | 'admin.sessions-ended'
+  | 'admin.username-created'
+  | 'admin.token-issued';
 
 export interface AuditEvent {
   type: AuditEventType;

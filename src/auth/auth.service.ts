@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { errorMessage } from '../common/errors';
+import { AccountDisabledError, errorMessage } from '../common/errors';
+import { isDisabled } from './account-disabled';
 import { LoginEvents } from './login-events';
 import { Clock } from '../common/clock';
 import { DB, Db } from '../database/connection';
@@ -63,6 +64,7 @@ export class AuthService {
   private async issueAndRecord(identity: VerifiedIdentity, client: ClientInfo): Promise<CompletedLogin> {
     const proven = { method: identity.method, subject: identity.subject, verified: identity.verified };
     const precheck = await this.users.precheckLogin(proven, identity.address);
+    if (isDisabled(precheck.known ?? precheck.addressOwner)) throw new AccountDisabledError();
     const address = precheck.known?.address ?? identity.address;
     const name = identity.displayName ?? client.name;
 
@@ -97,6 +99,11 @@ export class AuthService {
       outcome = await record();
     }
 
+    // Disabling ends the sessions it finds: one written while it happened is ended here instead.
+    if (isDisabled(await this.users.findById(outcome.user.id))) {
+      await this.sessions.end(issued.token);
+      throw new AccountDisabledError();
+    }
     return { user: outcome.user, identity, token: issued.token, expiresAt: issued.expiresAt, newUser: outcome.created };
   }
 }

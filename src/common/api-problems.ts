@@ -16,6 +16,7 @@ export const LOGIN_COMPLETION_PROBLEMS: readonly DomainErrorCode[] = [
   'identity_in_use',
   'identity_removed',
   'address_not_allowed',
+  'account_disabled',
   'mesibo_refused',
   'mesibo_misconfigured',
   'mesibo_unavailable',

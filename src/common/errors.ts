@@ -29,7 +29,8 @@ export type DomainErrorCode =
   | 'challenge_required'
   | 'negotiate_required'
   | 'login_method_unavailable'
-  | 'address_not_allowed';
+  | 'address_not_allowed'
+  | 'account_disabled';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -274,6 +275,14 @@ export class AddressNotAllowedError extends DomainError {
   readonly code = 'address_not_allowed';
   constructor() {
     super('This login cannot use a phone number or an email address as its mesibo address. Contact the app owner.');
+  }
+}
+
+/** An operator disabled the account (admin API or CLI): no login reaches it until it is enabled again. */
+export class AccountDisabledError extends DomainError {
+  readonly code = 'account_disabled';
+  constructor() {
+    super('This account is disabled. Contact the app owner.');
   }
 }
 

@@ -34,6 +34,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   negotiate_required: 401,
   login_method_unavailable: 503,
   address_not_allowed: 403,
+  account_disabled: 403,
 };
 
 /** The HTTP status a domain error is answered with on the REST surface. */

@@ -1,4 +1,5 @@
 import {
+  AccountDisabledError,
   AddressNotAllowedError,
   DomainError,
   DomainErrorCode,
@@ -61,6 +62,7 @@ export const ERROR_EXAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
   negotiate_required: new NegotiateRequiredError(),
   login_method_unavailable: new LoginMethodUnavailableError(),
   address_not_allowed: new AddressNotAllowedError(),
+  account_disabled: new AccountDisabledError(),
 };
 
 export const DOMAIN_ERROR_CODES = Object.keys(ERROR_EXAMPLES) as DomainErrorCode[];

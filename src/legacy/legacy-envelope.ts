@@ -36,6 +36,8 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   negotiate_required: 'NEGOTIATE',
   login_method_unavailable: 'UNAVAILABLE',
   address_not_allowed: 'ADDRESSNOTALLOWED',
+  // Not AUTHFAIL (that signs the user out): an unknown code with errmsg, which the apps show in a dialog.
+  account_disabled: 'DISABLED',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

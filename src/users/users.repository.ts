@@ -123,6 +123,7 @@ export class UsersRepository {
       mesibo_uid: user.mesiboUid,
       created_at: user.now,
       updated_at: user.now,
+      disabled_at: null,
     };
     await insertUser.affected(executor, row);
     return row;
