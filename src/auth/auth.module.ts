@@ -9,6 +9,7 @@ import { PassportAuthenticator } from './passport-authenticator';
 import { PhoneLoginService } from './phone-login.service';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { SessionsController } from './sessions.controller';
 import { PhoneOtpStrategy } from './strategies/phone-otp.strategy';
 import { UserTokenStrategy } from './strategies/user-token.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
@@ -28,7 +29,7 @@ import { LoginEvents } from './login-events';
 @Module({
   imports: [PassportModule, OtpModule, UsersModule],
   // LoginMethodsController last: its `:method/login` route must not shadow a fixed one.
-  controllers: [AuthController, EmailAuthController, MeController, IdentitiesController, LoginMethodsController],
+  controllers: [AuthController, EmailAuthController, MeController, IdentitiesController, SessionsController, LoginMethodsController],
   providers: [
     AuthService,
     SessionsRepository,

@@ -5,7 +5,7 @@ import { PreparedQuery } from '../database/prepared-query';
 import { SessionRow } from '../database/schema';
 import { Executor, IdentityKey } from '../users/users.repository';
 
-type OptionalColumns = 'token_ciphertext' | 'proven_at' | 'login_method' | 'login_subject';
+type OptionalColumns = 'token_ciphertext' | 'proven_at' | 'login_method' | 'login_subject' | 'last_used_at';
 
 /** A session as a login writes it; what came with account security is optional (null). */
 export type NewSessionRecord = Omit<SessionRow, 'id' | 'revoked_at' | OptionalColumns> & Partial<Pick<SessionRow, OptionalColumns>>;
@@ -17,7 +17,12 @@ export interface SessionsToEnd {
   exceptSessionId?: string;
   /** Only those opened with this login method. */
   openedWith?: IdentityKey;
+  /** Only this one. */
+  sessionId?: string;
 }
+
+/** A live session as the user's list of devices shows it. */
+export type ListedSession = Pick<SessionRow, 'id' | 'device' | 'app_id' | 'created_at' | 'last_used_at' | 'expires_at' | 'login_method'>;
 
 /** What revoking an ended session's token at mesibo needs. */
 export type EndedSession = Pick<SessionRow, 'id' | 'token_hash' | 'token_ciphertext' | 'app_id'>;
@@ -35,11 +40,40 @@ export class SessionsRepository {
       proven_at: session.proven_at ?? session.created_at,
       login_method: session.login_method ?? null,
       login_subject: session.login_subject ?? null,
+      last_used_at: session.last_used_at ?? session.created_at,
     });
   }
 
   findLiveByTokenHash(tokenHash: string, now: number): Promise<SessionRow | undefined> {
     return liveSessionByTokenHash.first(this.db, { tokenHash, now });
+  }
+
+  /** The user's live sessions, the most recently used first. */
+  listLive(userId: string, now: number): Promise<ListedSession[]> {
+    return this.db
+      .selectFrom('sessions')
+      .select(['id', 'device', 'app_id', 'created_at', 'last_used_at', 'expires_at', 'login_method'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_used_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Records a use of a live session unless one was recorded since `staleBefore`. The condition
+   * is in the statement, so instances that see the same token at once write it once.
+   */
+  async markUsed(sessionId: string, now: number, staleBefore: number): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ last_used_at: now })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('last_used_at', '<', staleBefore), eb('last_used_at', 'is', null)]))
+      .execute();
   }
 
   /** Records a new proof of the account in a live session; false when the session is gone. */
@@ -65,12 +99,13 @@ export class SessionsRepository {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now);
     if (which.exceptSessionId) live = live.where('id', '!=', which.exceptSessionId);
+    if (which.sessionId) live = live.where('id', '=', which.sessionId);
     if (which.openedWith) {
       live = live.where('login_method', '=', which.openedWith.method).where('login_subject', '=', which.openedWith.subject);
     }
     const sessions = await live.execute();
     if (sessions.length === 0) return [];
-    await this.db
+    const ended = await this.db
       .updateTable('sessions')
       .set({ revoked_at: now, token_ciphertext: null })
       .where(
@@ -79,7 +114,9 @@ export class SessionsRepository {
         sessions.map((session) => session.id),
       )
       .where('revoked_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    // Another request ended them meanwhile: it revokes them at mesibo, and says so.
+    if (Number(ended.numUpdatedRows) === 0) return [];
     return sessions;
   }
 
@@ -122,6 +159,7 @@ const insertSession = new PreparedQuery((runner, v: SessionRow) =>
     proven_at: v.proven_at,
     login_method: v.login_method,
     login_subject: v.login_subject,
+    last_used_at: v.last_used_at,
   }),
 );
 

@@ -2,16 +2,21 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AuditTrail } from '../audit/audit-trail';
 import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
-import { InvalidTokenError } from '../common/errors';
+import { InvalidTokenError, NotFoundError } from '../common/errors';
+import { isDisabled } from './account-disabled';
 import { SessionRow, UserRow } from '../database/schema';
 import { MesiboTokenService } from '../mesibo/mesibo-token.service';
 import { UsersService } from '../users/users.service';
 import { Executor, IdentityKey } from '../users/users.repository';
-import { EndedSession, SessionsRepository, SessionsToEnd } from './sessions.repository';
+import { EndedSession, ListedSession, SessionsRepository, SessionsToEnd } from './sessions.repository';
 import { SessionTokenCipher } from './sessions.token-cipher';
 
 /** Why sessions ended: the outcome of their `sessions.ended` audit event. */
-export type SessionEndReason = 'logout' | 'logout-everywhere' | 'password-changed' | 'password-reset' | 'email-confirmed' | 'method-removed';
+export type SessionEndReason = 'logout' | 'logout-everywhere' | 'password-changed' | 'password-reset' | 'email-confirmed' | 'method-removed' | 'account-disabled' | 'ended-by-admin'
+  // The user ended one of their sessions, or all but the current one, from the list of their devices.
+  | 'logout-device'
+  | 'logout-others'
+  | 'account-deleted';
 
 export interface AuthenticatedSession {
   user: UserRow;
@@ -29,6 +34,9 @@ export interface NewSession {
   now: number;
   expiresAt: number;
 }
+
+/** A session's last use is written at most this often, so a busy client does not write on every request. */
+export const LAST_USED_PRECISION_MS = 60_000;
 
 /** The token itself is high-entropy, so a plain SHA-256 is a safe lookup key that reveals nothing. */
 export function hashUserToken(token: string): string {
@@ -77,8 +85,40 @@ export class SessionsService {
   async authenticate(token: string): Promise<AuthenticatedSession> {
     const session = await this.sessions.findLiveByTokenHash(hashUserToken(token), this.clock.nowMs());
     const user = session ? await this.users.findById(session.user_id) : undefined;
-    if (!session || !user) throw new InvalidTokenError();
+    // A disabled user's sessions were ended; one that slipped past that opens nothing either.
+    if (!session || !user || isDisabled(user)) throw new InvalidTokenError();
+    await this.recordUse(session);
     return { user, session };
+  }
+
+  /** Updates `last_used_at` once it is a minute old; the row read just now tells, so most requests write nothing. */
+  private async recordUse(session: SessionRow): Promise<void> {
+    const now = this.clock.nowMs();
+    const staleBefore = now - LAST_USED_PRECISION_MS;
+    if (Number(session.last_used_at ?? session.created_at) >= staleBefore) return;
+    await this.sessions.markUsed(session.id, now, staleBefore);
+    session.last_used_at = now;
+  }
+
+  /** The user's live sessions, the most recently used first. */
+  listLive(userId: string): Promise<ListedSession[]> {
+    return this.sessions.listLive(userId, this.clock.nowMs());
+  }
+
+  /**
+   * Ends one live session of the user and revokes its token at mesibo. NotFoundError for an id
+   * that is not a live session of this user, whoever's it is.
+   */
+  async endOne(userId: string, sessionId: string, reason: SessionEndReason = 'logout-device'): Promise<void> {
+    if ((await this.endLive({ userId, sessionId }, reason)) === 0) throw new NotFoundError('The session');
+  }
+
+  /**
+   * Revokes at mesibo the tokens of sessions already ended here (their rows may be gone with their
+   * user: account deletion). Best effort, like every revocation.
+   */
+  async revokeEnded(user: Pick<UserRow, 'mesibo_uid' | 'address'>, ended: EndedSession[]): Promise<void> {
+    await Promise.all(ended.map((session) => this.revokeAtMesibo(user, session)));
   }
 
   /** Records that the account was proven again in this session (a password or a code). */
@@ -127,7 +167,7 @@ export class SessionsService {
     return true;
   }
 
-  private async revokeAtMesibo(user: UserRow, session: EndedSession): Promise<void> {
+  private async revokeAtMesibo(user: Pick<UserRow, 'mesibo_uid' | 'address'>, session: EndedSession): Promise<void> {
     const token = session.token_ciphertext === null ? undefined : this.cipher.open(session.token_ciphertext, session.token_hash);
     if (token === undefined) {
       // Never the token or its hash: the session id is enough to find the row.
