@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { DestinationStream } from 'pino';
 import { Clock } from './common/clock';
@@ -18,6 +20,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { AuditModule } from './audit/audit.module';
+import { HooksModule } from './hooks/hooks.module';
 import { createValidationPipe } from './common/validation';
 import { LoggingModule } from './logging/logging.module';
 import { LOGIN_METHOD_MODULES, LOGIN_METHOD_SETTINGS } from './login-methods';
@@ -44,6 +47,7 @@ export class AppModule {
         DatabaseModule,
         { ...MesiboModule.register(options.mesibo), global: true },
         AuthModule,
+        AccountsModule,
         OidcModule,
         ...LOGIN_METHOD_MODULES,
         LegacyModule,
@@ -52,7 +56,9 @@ export class AppModule {
         MetricsModule,
         MaintenanceModule,
         AuditModule,
+        HooksModule,
         DemoModule,
+        AdminModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

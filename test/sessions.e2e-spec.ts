@@ -131,7 +131,7 @@ describe('device sessions: GET /v1/me/sessions, DELETE /v1/me/sessions/:id, POST
     const unknown = await api().delete('/v1/me/sessions/3f1c9a52-6d0e-4a8b-9b7c-2f4e5d6a7b8c').set(bearer(mine.token));
     expect(foreign.status).toBe(404);
     expect(foreign.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const comparable = (res: request.Response) => ({ status: res.status, ...res.body, instance: undefined });
+    const comparable = (res: request.Response): Record<string, unknown> => ({ status: res.status, ...(res.body as Record<string, unknown>), instance: undefined });
     expect(comparable(foreign)).toEqual(comparable(unknown));
 
     // Look-alikes of the id: other case, padding, another user's id with one digit changed.

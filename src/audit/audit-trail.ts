@@ -21,6 +21,8 @@ export type AuditEventType =
   | 'password.reset'
   | 'sessions.ended'
   | 'test-number.used'
+  | 'webhook.given-up'
+  | 'account.deleted'
   | AdminAuditEventType;
 
 /** What operators did (admin API, CLI); `method` names who: `admin-key:<name>` or `cli`. */

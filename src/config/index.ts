@@ -3,7 +3,8 @@ import { clientConfig } from './client.config';
 import { databaseConfig } from './database.config';
 import { demoConfig } from './demo.config';
 import { emailConfig } from './email.config';
-import { mesiboConfig } from './mesibo.config';
+import { mesiboAccountsConfig, mesiboConfig } from './mesibo.config';
+import { hooksConfig } from './hooks.config';
 import { oidcConfig } from './oidc.config';
 import { otpConfig } from './otp.config';
 import { passwordConfig } from './password.config';
@@ -19,6 +20,7 @@ import { testNumbersConfig } from './test-numbers.config';
 export { appConfig, clientConfig, databaseConfig, emailConfig, mesiboConfig, oidcConfig, otpConfig, passwordConfig, redisConfig };
 export { smsPolicyConfig, throttleConfig };
 export { sessionConfig, metricsConfig, cleanupConfig, loggingConfig };
+export { mesiboAccountsConfig };
 export type { AppConfig } from './app.config';
 export type { ClientConfig } from './client.config';
 export type { DatabaseConfig } from './database.config';
@@ -43,6 +45,8 @@ export const allConfigs = [
   demoConfig,
   emailConfig,
   mesiboConfig,
+  mesiboAccountsConfig,
+  hooksConfig,
   oidcConfig,
   otpConfig,
   passwordConfig,

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { isProduction, readEnv, throwIfProblems } from './env';
 
 class MesiboEnv {
@@ -81,3 +81,22 @@ export function loadBuiltInSimulatorPort(env: NodeJS.ProcessEnv = process.env): 
 }
 
 export const mesiboConfig = registerAs('mesibo', () => loadMesiboConfig());
+
+class MesiboAccountsEnv {
+  /** The backend op that deletes a user at mesibo when their account is deleted; `none` skips it. */
+  @Matches(/^[a-z][a-z0-9_]{0,31}$/, { message: 'MESIBO_USER_DELETE_OP must be a mesibo op name such as userdel (lowercase letters, digits, _), or none' })
+  MESIBO_USER_DELETE_OP: string = 'userdel';
+}
+
+/** What deleting an account asks of mesibo. */
+export interface MesiboAccountsConfig {
+  /** The backend op that deletes a user at mesibo; `none` skips the call. */
+  userDeleteOp: string;
+}
+
+/** A namespace of its own: only account deletion reads it, never the mesibo client. */
+export function loadMesiboAccountsConfig(env: NodeJS.ProcessEnv = process.env): MesiboAccountsConfig {
+  return { userDeleteOp: readEnv(MesiboAccountsEnv, env).MESIBO_USER_DELETE_OP };
+}
+
+export const mesiboAccountsConfig = registerAs('mesiboAccounts', () => loadMesiboAccountsConfig());

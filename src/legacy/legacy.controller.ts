@@ -2,15 +2,17 @@ import { All, Controller, Inject, Logger, Req, Res, UseFilters } from '@nestjs/c
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
+import { AccountDeletion } from '../accounts/account-deletion.service';
 import { AuthService, CompletedLogin } from '../auth/auth.service';
 import { PassportAuthenticator } from '../auth/passport-authenticator';
 import { PhoneLoginService } from '../auth/phone-login.service';
+import { RecentProofService } from '../auth/recent-proof.service';
 import { SessionsService } from '../auth/sessions.service';
 import { PHONE_OTP_STRATEGY } from '../auth/strategies/phone-otp.strategy';
 import { MethodLoginService } from '../auth/methods/method-login.service';
 import { requestClientKey } from '../common/client-key';
 import { Clock } from '../common/clock';
-import { errorMessage, InvalidPhoneError, InvalidRequestError, MissingAppIdError } from '../common/errors';
+import { errorMessage, InvalidPhoneError, InvalidRequestError, InvalidTokenError, MissingAppIdError, NotFoundError } from '../common/errors';
 import { assertOriginMaySendCodes } from '../common/send-origin.guard';
 import { appConfig, clientConfig } from '../config';
 import { LegacyRequest } from './legacy-body.parser';
@@ -34,7 +36,7 @@ function isBrowserVisit(req: LegacyRequest): boolean {
 }
 
 /** Ops that change something; the others (unsupported, BADOP) are answered on any method. */
-const SIDE_EFFECT_OPS = new Set(['login', 'logout']);
+const SIDE_EFFECT_OPS = new Set(['login', 'logout', 'deleteaccount']);
 
 /**
  * `POST /`: the op API of the original PHP backend, which the released Android, iOS and web
@@ -52,6 +54,8 @@ export class LegacyController {
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly methodLogin: MethodLoginService,
+    private readonly recentProof: RecentProofService,
+    private readonly accountDeletion: AccountDeletion,
     private readonly clock: Clock,
     @Inject(clientConfig.KEY) private readonly client: ConfigType<typeof clientConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -76,6 +80,8 @@ export class LegacyController {
         return this.login(call, req, res);
       case 'logout':
         return this.logout(call);
+      case 'deleteaccount':
+        return this.deleteAccount(call);
       default:
         return failReply(call.op, this.clock.nowMs(), 'BADOP', 'This operation is not supported.');
     }
@@ -124,6 +130,26 @@ export class LegacyController {
       share: this.client.share,
       invite: this.client.invite,
     });
+  }
+
+  /**
+   * Deletes the account of `token`, as `DELETE /v1/me` does. The op API has no way to prove the
+   * account again, so the session must be a recent login (RECENT_PROOF_SECONDS): REAUTHREQUIRED
+   * otherwise, and the app logs in again first. An unknown or ended token is AUTHFAIL, which signs
+   * the apps out: right for an account that is gone.
+   */
+  private async deleteAccount({ op, fields }: LegacyCall): Promise<LegacyReply> {
+    if (!fields.token) throw new InvalidTokenError();
+    const { user, session } = await this.sessions.authenticate(fields.token);
+    this.recentProof.assertRecent(session);
+    try {
+      await this.accountDeletion.deleteUser(user.id, 'self');
+    } catch (error) {
+      // Another request deleted it first.
+      if (error instanceof NotFoundError) throw new InvalidTokenError();
+      throw error;
+    }
+    return okReply(op, this.clock.nowMs());
   }
 
   /** Always OK, even for an unknown token: Android only signs out locally on OK. */

@@ -10,16 +10,19 @@ import { cleanupConfig } from '../config';
 import { CounterStore, DatabaseCounterStore } from '../database/counter-store';
 import { OtpRepository } from '../otp/otp.repository';
 import { AuditTrail } from '../audit/audit-trail';
+import { PendingMesiboDeletions } from '../accounts/pending-mesibo-deletions';
 
 const DAY_MS = 24 * 3600 * 1000;
 const LEASE_KEY = 'cleanup-lease';
 
-/** Rows deleted by one run, by kind. */
-export type CleanupReport = Record<'codes' | 'counters' | 'sessions' | 'webLogins' | 'unconfirmedEmailAccounts' | 'auditEvents', number>;
+/** Rows deleted by one run, by kind; `mesiboDeletions`: deleted accounts whose mesibo user is now deleted too. */
+export type CleanupReport = Record<'codes' | 'counters' | 'sessions' | 'webLogins' | 'unconfirmedEmailAccounts' | 'auditEvents' | 'mesiboDeletions', number>;
 
 /**
  * Deletes what has expired: one-time codes, counters, sessions ended long ago, web logins never
- * finished, email registrations whose code never came back, and audit events past retention. Every instance schedules it; a
+ * finished, email registrations whose code never came back, and audit events past retention; and it
+ * tries again to delete at mesibo the users of deleted accounts that mesibo could not take at the
+ * time. Every instance schedules it; a
  * lease in the shared store lets one of them run per interval (deleting twice would be harmless,
  * only wasted work).
  */
@@ -34,6 +37,7 @@ export class ExpiredRecordsCleanup implements OnApplicationBootstrap {
     private readonly emailAccounts: EmailAccountsRepository,
     private readonly counters: CounterStore,
     private readonly audit: AuditTrail,
+    private readonly mesiboDeletions: PendingMesiboDeletions,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     @Inject(cleanupConfig.KEY) private readonly config: ConfigType<typeof cleanupConfig>,
@@ -61,6 +65,8 @@ export class ExpiredRecordsCleanup implements OnApplicationBootstrap {
       webLogins: await this.webLogins.deleteExpired(now),
       unconfirmedEmailAccounts: await this.emailAccounts.deleteUnconfirmedBefore(now - this.config.unconfirmedEmailAccountsKeptDays * DAY_MS),
       auditEvents: await this.audit.deleteBefore(now - this.config.auditRetentionDays * DAY_MS),
+      // Last: it waits for mesibo, and the deletions above do not.
+      mesiboDeletions: await this.mesiboDeletions.retryDue(),
     };
     const deleted = Object.entries(report).filter(([, count]) => count > 0);
     if (deleted.length > 0) this.logger.log(`Deleted expired records: ${deleted.map(([kind, count]) => `${count} ${kind}`).join(', ')}`);

@@ -17,7 +17,7 @@ describe('MesiboTokenService', () => {
   let clock: TestClock;
   let warn: jest.SpyInstance;
 
-  function makeService(overrides: Partial<MesiboSettings> = {}): MesiboTokenService {
+  function makeService(overrides: Partial<MesiboSettings> = {}, userDeleteOp = 'userdel'): MesiboTokenService {
     const settings: MesiboSettings = {
       apiUrl: simulator.url,
       appToken: APP_TOKEN,
@@ -28,7 +28,7 @@ describe('MesiboTokenService', () => {
       ...overrides,
     };
     client = new MesiboApiClient(settings, () => Promise.resolve());
-    return new MesiboTokenService(client, clock, settings);
+    return new MesiboTokenService(client, clock, settings, { userDeleteOp });
   }
 
   beforeEach(async () => {
@@ -138,6 +138,40 @@ describe('MesiboTokenService', () => {
 
       expect(simulator.requests).toHaveLength(1);
       expect(simulator.users.get(ADDRESS)?.tokens.has(issued.token)).toBe(true);
+    });
+  });
+
+  describe('deleteUser', () => {
+    it('deletes the user at mesibo by uid, with its tokens', async () => {
+      const service = makeService();
+      const issued = await service.issueUserToken({ address: ADDRESS, appid: APPID });
+
+      await expect(service.deleteUser({ uid: issued.uid, address: ADDRESS })).resolves.toBe('deleted');
+
+      expect(simulator.requests.at(-1)).toEqual({ op: 'userdel', body: { op: 'userdel', user: { uid: issued.uid, address: ADDRESS } } });
+      expect(simulator.users.has(ADDRESS)).toBe(false);
+      expect(simulator.isTokenValid(issued.token)).toBe(false);
+    });
+
+    it('counts a user mesibo does not have (NOUSER) as deleted', async () => {
+      await expect(makeService().deleteUser({ uid: null, address: ADDRESS })).resolves.toBe('deleted');
+      expect(simulator.requests.at(-1)?.body).toEqual({ op: 'userdel', user: { address: ADDRESS } });
+    });
+
+    it('says `failed` (try again later) when mesibo is down or refuses the App Token, and `refused` when it refuses the op', async () => {
+      const service = makeService();
+      simulator.setFault('down');
+      await expect(service.deleteUser({ uid: '1', address: ADDRESS })).resolves.toBe('failed');
+      simulator.setFault('authfail');
+      await expect(service.deleteUser({ uid: '1', address: ADDRESS })).resolves.toBe('failed');
+      simulator.setFault('none');
+      await expect(makeService({}, 'nosuchop').deleteUser({ uid: '1', address: ADDRESS })).resolves.toBe('refused');
+      expect(warn).toHaveBeenCalled();
+    });
+
+    it('makes no call when the op is none', async () => {
+      await expect(makeService({}, 'none').deleteUser({ uid: '1', address: ADDRESS })).resolves.toBe('skipped');
+      expect(simulator.requests).toHaveLength(0);
     });
   });
 });

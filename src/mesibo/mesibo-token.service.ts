@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { MesiboMisconfiguredError, MesiboRefusedError, errorMessage } from '../common/errors';
+import { mesiboAccountsConfig } from '../config';
 import { MesiboApiClient } from './mesibo-api.client';
 import { MESIBO_SETTINGS, MesiboSettings } from './mesibo.settings';
 
@@ -24,6 +26,22 @@ export interface UserTokenToRevoke {
   appid: string;
 }
 
+/** A mesibo user to delete: by uid when we know it, with its address as well. */
+export interface MesiboUserToDelete {
+  uid: string | null;
+  address: string;
+}
+
+/**
+ * How deleting a user at mesibo went: `deleted` (or it was not there), `skipped` (the op is
+ * `none`), `refused` (mesibo said no for good: trying again would not help) or `failed` (mesibo
+ * could not be reached, or refused our App Token: worth trying again later).
+ */
+export type MesiboUserDeletion = 'deleted' | 'skipped' | 'refused' | 'failed';
+
+/** mesibo's answer when the user does not exist: what a deletion wanted. */
+const NO_SUCH_USER = 'NOUSER';
+
 /** What mesibo made of the App Token: `unreachable` when it gave no answer that tells. */
 export type AppTokenStatus = 'accepted' | 'refused' | 'unreachable';
 
@@ -36,6 +54,7 @@ export class MesiboTokenService {
     private readonly client: MesiboApiClient,
     private readonly clock: Clock,
     @Inject(MESIBO_SETTINGS) private readonly settings: MesiboSettings,
+    @Optional() @Inject(mesiboAccountsConfig.KEY) private readonly accounts?: ConfigType<typeof mesiboAccountsConfig>,
   ) {}
 
   /** `useradd` creates the user on first call and mints a fresh token on every call. */
@@ -87,6 +106,27 @@ export class MesiboTokenService {
       });
     } catch (error) {
       this.logger.warn(`Could not revoke a user token at mesibo: ${errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * Deletes a user at mesibo (MESIBO_USER_DELETE_OP, `userdel` by default), with its tokens. Never
+   * throws: the account is already gone here, and the caller keeps what `failed` for a later try.
+   */
+  async deleteUser(user: MesiboUserToDelete): Promise<MesiboUserDeletion> {
+    const op = this.accounts?.userDeleteOp ?? 'userdel';
+    if (op === 'none') return 'skipped';
+    try {
+      await this.client.call(op, { user: { ...(user.uid !== null ? { uid: user.uid } : {}), address: user.address } });
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof MesiboRefusedError) {
+        if (error.mesiboError === NO_SUCH_USER) return 'deleted';
+        this.logger.warn(`mesibo refused to delete a user (${error.mesiboError ?? 'no error given'}); check MESIBO_USER_DELETE_OP`);
+        return 'refused';
+      }
+      this.logger.warn(`Could not delete a user at mesibo; it is tried again later: ${errorMessage(error)}`);
+      return 'failed';
     }
   }
 }
