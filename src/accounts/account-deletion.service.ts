@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/errors';
 import { mesiboAccountsConfig } from '../config';
 import { DB, Db } from '../database/connection';
+import { WebhookEvents } from '../hooks/webhook-events';
 import { AccountRecordsRepository } from './account-records.repository';
 import { PendingMesiboDeletions } from './pending-mesibo-deletions';
 
@@ -29,6 +30,7 @@ export class AccountDeletion {
     private readonly sessions: SessionsService,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
+    private readonly webhookEvents: WebhookEvents,
     @Inject(mesiboAccountsConfig.KEY) private readonly config: ConfigType<typeof mesiboAccountsConfig>,
   ) {}
 
@@ -38,6 +40,7 @@ export class AccountDeletion {
     const outcome = await this.db.transaction().execute(async (trx) => {
       const deleted = await this.records.deleteAccount(userId, now, trx);
       if (!deleted) return undefined;
+      await this.webhookEvents.record('user.deleted', { userId, address: deleted.user.address, reason }, trx);
       const pendingId = this.config.userDeleteOp === 'none' ? undefined : await this.pending.add(deleted.user, now, trx);
       return { ...deleted, pendingId };
     });

@@ -9,6 +9,9 @@ import { MesiboTokenService } from '../mesibo/mesibo-token.service';
 import { LoginOutcome, LoginPrecheck, UsersService } from '../users/users.service';
 import { isUniqueViolation } from '../common/infrastructure-errors';
 import { SessionsService } from './sessions.service';
+import { BeforeTokenHook } from '../hooks/before-token-hook';
+import { WebhookEvents } from '../hooks/webhook-events';
+import { QueryRunner } from '../database/prepared-query';
 import { VerifiedIdentity } from './verified-identity';
 
 export interface ClientInfo {
@@ -41,6 +44,8 @@ export class AuthService {
     private readonly mesiboTokens: MesiboTokenService,
     private readonly clock: Clock,
     private readonly events: LoginEvents,
+    private readonly beforeToken: BeforeTokenHook,
+    private readonly webhookEvents: WebhookEvents,
   ) {}
 
   /**
@@ -65,8 +70,10 @@ export class AuthService {
     const proven = { method: identity.method, subject: identity.subject, verified: identity.verified };
     const precheck = await this.users.precheckLogin(proven, identity.address);
     if (isDisabled(precheck.known ?? precheck.addressOwner)) throw new AccountDisabledError();
-    const address = precheck.known?.address ?? identity.address;
-    const name = identity.displayName ?? client.name;
+    // The owner's hook, if any, may refuse, or choose a new user's address and the name.
+    const reviewed = await this.beforeToken.review(identity, client, precheck);
+    const address = precheck.known?.address ?? reviewed.address ?? identity.address;
+    const name = reviewed.name ?? identity.displayName ?? client.name;
 
     // mesibo first: if it fails, nothing is written; if our write fails after it answered,
     // a retry simply asks mesibo again (useradd is idempotent per address).
@@ -88,11 +95,12 @@ export class AuthService {
           },
           trx,
         );
+        await this.recordWebhookEvents(login, identity.method, client.appid, trx);
         return login;
       });
     let outcome: LoginOutcome;
     try {
-      outcome = await record(precheck);
+      outcome = await record(reviewed.precheck);
     } catch (error) {
       // A concurrent login created this identity or took the address since the precheck: decide again.
       if (!isUniqueViolation(error)) throw error;
@@ -105,5 +113,12 @@ export class AuthService {
       throw new AccountDisabledError();
     }
     return { user: outcome.user, identity, token: issued.token, expiresAt: issued.expiresAt, newUser: outcome.created };
+  }
+
+  /** The event webhook's events of this login, in its transaction: they exist exactly when it happened. */
+  private async recordWebhookEvents(login: LoginOutcome, method: string, appId: string, trx: QueryRunner): Promise<void> {
+    const userId = login.user.id;
+    if (login.created) await this.webhookEvents.record('user.created', { userId, address: login.user.address, method, appId }, trx);
+    await this.webhookEvents.record('login.succeeded', { userId, method, appId, newUser: login.created }, trx);
   }
 }

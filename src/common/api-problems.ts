@@ -17,6 +17,8 @@ export const LOGIN_COMPLETION_PROBLEMS: readonly DomainErrorCode[] = [
   'identity_removed',
   'address_not_allowed',
   'account_disabled',
+  'login_refused',
+  'login_hook_unavailable',
   'mesibo_refused',
   'mesibo_misconfigured',
   'mesibo_unavailable',

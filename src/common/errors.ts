@@ -30,7 +30,9 @@ export type DomainErrorCode =
   | 'negotiate_required'
   | 'login_method_unavailable'
   | 'address_not_allowed'
-  | 'account_disabled';
+  | 'account_disabled'
+  | 'login_refused'
+  | 'login_hook_unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -283,6 +285,22 @@ export class AccountDisabledError extends DomainError {
   readonly code = 'account_disabled';
   constructor() {
     super('This account is disabled. Contact the app owner.');
+  }
+}
+
+/** The owner's before-token hook refused the login; its message (or ours) is what the user is shown. */
+export class LoginRefusedError extends DomainError {
+  readonly code = 'login_refused';
+  constructor(message?: string) {
+    super(message ?? 'The app owner does not allow this login.');
+  }
+}
+
+/** The before-token hook could not be asked (down, slow, a nonsense answer) and BEFORE_TOKEN_HOOK_FAILURE=closed. */
+export class LoginHookUnavailableError extends DomainError {
+  readonly code = 'login_hook_unavailable';
+  constructor() {
+    super('Logins cannot be checked right now. Try again in a moment.');
   }
 }
 

@@ -35,6 +35,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   login_method_unavailable: 503,
   address_not_allowed: 403,
   account_disabled: 403,
+  login_refused: 403,
+  login_hook_unavailable: 503,
 };
 
 /** The HTTP status a domain error is answered with on the REST surface. */

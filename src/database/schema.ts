@@ -69,6 +69,21 @@ export interface PendingMesiboDeletionsTable {
   next_attempt_at: number;
 }
 
+/** An event of the event webhook, until it is delivered or given up (src/hooks). */
+export interface WebhookOutboxTable {
+  /** The Standard Webhooks message id, the same on every attempt. */
+  id: string;
+  type: string;
+  /** The JSON body as signed and sent. */
+  payload: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number;
+  finished_at: number | null;
+  last_error: string | null;
+}
+
 /** A login method its owner removed: never attached to that owner again by its address. */
 export interface RemovedIdentitiesTable {
   user_id: string;
@@ -161,6 +176,7 @@ export interface DatabaseSchema {
   audit_events: AuditEventsTable;
   admin_keys: AdminKeysTable;
   pending_mesibo_deletions: PendingMesiboDeletionsTable;
+  webhook_outbox: WebhookOutboxTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

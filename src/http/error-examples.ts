@@ -1,5 +1,7 @@
 import {
   AccountDisabledError,
+  LoginHookUnavailableError,
+  LoginRefusedError,
   AddressNotAllowedError,
   DomainError,
   DomainErrorCode,
@@ -63,6 +65,8 @@ export const ERROR_EXAMPLES: Readonly<Record<DomainErrorCode, DomainError>> = {
   login_method_unavailable: new LoginMethodUnavailableError(),
   address_not_allowed: new AddressNotAllowedError(),
   account_disabled: new AccountDisabledError(),
+  login_refused: new LoginRefusedError(),
+  login_hook_unavailable: new LoginHookUnavailableError(),
 };
 
 export const DOMAIN_ERROR_CODES = Object.keys(ERROR_EXAMPLES) as DomainErrorCode[];

@@ -38,6 +38,9 @@ const LEGACY_CODES: Record<DomainErrorCode, string> = {
   address_not_allowed: 'ADDRESSNOTALLOWED',
   // Not AUTHFAIL (that signs the user out): an unknown code with errmsg, which the apps show in a dialog.
   account_disabled: 'DISABLED',
+  // The hook's message goes in errmsg, which the apps show in a dialog.
+  login_refused: 'REFUSED',
+  login_hook_unavailable: 'UNAVAILABLE',
 };
 
 export function okReply(op: string, nowMs: number, fields: Record<string, unknown> = {}): LegacyReply {

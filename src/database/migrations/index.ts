@@ -8,6 +8,7 @@ import * as usernameAccounts from './0006-username-accounts';
 import * as auditEvents from './0007-audit-events';
 import * as sessionActivity from './0008-session-activity';
 import * as admin from './0009-admin';
+import * as webhookOutbox from './0010-webhook-outbox';
 
 /**
  * Migrations are listed here, in order, rather than read from a folder, so they work the same
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0007-audit-events': auditEvents,
   '0008-session-activity': sessionActivity,
   '0009-admin': admin,
+  '0010-webhook-outbox': webhookOutbox,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,3 +1,4 @@
+import { Clock } from '../../common/clock';
 import { EmailConfig, OtpConfig } from '../../config';
 import { ConsoleOtpSender, ConsoleSenderSetting } from './console-otp.sender';
 import { OtpSender } from './otp-sender';
@@ -14,15 +15,16 @@ class DisabledOtpSender extends OtpSender {
 /**
  * The sender of each channel, from OTP_SENDER and EMAIL_SENDER. The console sender exists only
  * for the channels set to `console` and in use, and its warning names exactly those settings.
- * The config refuses webhook without a URL and smtp without SMTP_URL.
+ * The config refuses webhook without a URL and smtp without SMTP_URL. `signing`: the key of
+ * OTP_WEBHOOK_SECRET (and the clock of the signatures), when the webhook's calls are signed.
  */
-export function selectOtpSender(otp: OtpConfig, email: EmailConfig): OtpSender {
+export function selectOtpSender(otp: OtpConfig, email: EmailConfig, signing?: { key: Buffer; clock: Clock }): OtpSender {
   const printed: ConsoleSenderSetting[] = [];
   if (otp.sender === 'console') printed.push('OTP_SENDER');
   if (email.loginEnabled && email.sender === 'console') printed.push('EMAIL_SENDER');
   const consoleSender = printed.length > 0 ? new ConsoleOtpSender(printed) : undefined;
 
-  const sms = otp.sender === 'webhook' ? new WebhookOtpSender({ ...otp.webhook, url: otp.webhook.url ?? '' }) : consoleSender!;
+  const sms = otp.sender === 'webhook' ? new WebhookOtpSender({ ...otp.webhook, url: otp.webhook.url ?? '', signingKey: signing?.key, clock: signing?.clock }) : consoleSender!;
   const mail = !email.loginEnabled
     ? new DisabledOtpSender()
     : email.sender === 'smtp'
