@@ -1,10 +1,11 @@
-/* Applies pending migrations and exits: `npm run migrate`. */
+/* Applies pending migrations and exits: `npm run migrate` (and `npm run cli -- migrate`). */
 import { errorMessage } from '../common/errors';
 import { loadDatabaseConfig } from '../config/database.config';
 import { loadDotEnvFile } from '../config/env';
 import { migrateToLatest, openDatabase } from './connection';
 
-async function main(): Promise<void> {
+/** Applies pending migrations to DATABASE_URL on a connection of its own; returns what it says about them. */
+export async function applyPendingMigrations(): Promise<string> {
   // The same settings as the service: the environment, then `.env`.
   loadDotEnvFile();
   const config = loadDatabaseConfig();
@@ -12,13 +13,18 @@ async function main(): Promise<void> {
   const db = openDatabase(config.url, { poolMax: 1, acquireTimeoutMs: config.acquireTimeoutMs });
   try {
     const applied = await migrateToLatest(db);
-    process.stdout.write(applied.length > 0 ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply.\n');
+    return applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Nothing to apply.';
   } finally {
     await db.destroy();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${errorMessage(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  applyPendingMigrations().then(
+    (report) => process.stdout.write(`${report}\n`),
+    (error: unknown) => {
+      process.stderr.write(`${errorMessage(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

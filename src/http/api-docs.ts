@@ -34,6 +34,7 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
       .setVersion('1')
       // What the apps hold after a login: mesibo's opaque user access token, not a JWT.
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'The mesibo user access token a login returned (an opaque string)' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin key (`mpb_admin_…`), made with `npm run cli -- admin:create-key <name>`' }, 'admin-key')
       .build(),
     { extraModels: [LoginResponseDto, ...methods.map((method) => method.body)], operationIdFactory: operationIdOf },
   );
