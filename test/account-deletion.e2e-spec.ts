@@ -6,6 +6,10 @@ import { PendingMesiboDeletions } from '../src/accounts/pending-mesibo-deletions
 import { AuditTrail } from '../src/audit/audit-trail';
 import { NotFoundError } from '../src/common/errors';
 import { ExpiredRecordsCleanup } from '../src/maintenance/expired-records-cleanup';
+import { MesiboSimulator } from '../src/mesibo-simulator/mesibo-simulator';
+import { AppProcess, startAppProcess } from './support/app-process';
+import { SmsGateway } from './support/sms-gateway';
+import { createTestDatabase, TestDatabase } from './support/test-database';
 import { SmtpInbox } from './support/smtp-inbox';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -15,6 +19,11 @@ const OTHER_PHONE = '919876543210';
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
 const USERNAME = 'ada-lovelace';
+
+/** startTestApp leaves its settings in process.env: the next app (or child process) must not inherit these. */
+function forgetSettings(...names: string[]): void {
+  for (const name of names) delete process.env[name];
+}
 
 /** In-app account deletion (DELETE /v1/me and the op API's deleteaccount), here and at mesibo. */
 describe('account deletion', () => {
@@ -273,7 +282,10 @@ describe('account deletion with MESIBO_USER_DELETE_OP=none', () => {
   beforeAll(async () => {
     t = await startTestApp({ MESIBO_USER_DELETE_OP: 'none' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    forgetSettings('MESIBO_USER_DELETE_OP');
+  });
 
   it('revokes the tokens but leaves the mesibo user, and keeps nothing pending', async () => {
     expect((await request(t.url).post('/v1/auth/otp').send({ phone: PHONE, appid: APPID })).status).toBe(202);
@@ -286,5 +298,101 @@ describe('account deletion with MESIBO_USER_DELETE_OP=none', () => {
     expect(t.mesibo.users.has(PHONE)).toBe(true);
     expect(t.mesibo.requests.some((call) => call.op === 'userdel')).toBe(false);
     expect(await t.db.selectFrom('pending_mesibo_deletions').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('account deletion while mesibo is slow', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ MESIBO_TIMEOUT_MS: '300', MESIBO_RETRIES: '0' });
+  });
+  afterAll(async () => {
+    await t.close();
+    forgetSettings('MESIBO_TIMEOUT_MS', 'MESIBO_RETRIES');
+  });
+
+  it('answers within the mesibo timeouts, not mesibo’s delay, and leaves the mesibo user to the clean-up', async () => {
+    expect((await request(t.url).post('/v1/auth/otp').send({ phone: PHONE, appid: APPID })).status).toBe(202);
+    const login = await request(t.url).post('/v1/auth/otp/verify').send({ phone: PHONE, appid: APPID, otp: t.gateway.lastCodeFor(PHONE) });
+    const token = login.body.token as string;
+    t.mesibo.setFault('slow', { delayMs: 10_000 });
+
+    const started = Date.now();
+    const res = await request(t.url).delete('/v1/me').auth(token, { type: 'bearer' });
+    expect(res.status).toBe(204);
+    // One revocation and one userdel, each cut at 300 ms.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await request(t.url).get('/v1/me').auth(token, { type: 'bearer' })).status).toBe(401);
+    expect(await t.db.selectFrom('pending_mesibo_deletions').select('address').execute()).toEqual([{ address: PHONE }]);
+
+    t.mesibo.setFault('none');
+    t.clock.advance(61);
+    expect(await t.app.get(PendingMesiboDeletions).retryDue()).toBe(1);
+    expect(t.mesibo.users.has(PHONE)).toBe(false);
+    expect(await t.db.selectFrom('pending_mesibo_deletions').selectAll().execute()).toEqual([]);
+  });
+});
+
+/** Two processes over one database, as behind a load balancer: what one ends, the other refuses at once. */
+describe('sessions and deletion across two instances', () => {
+  const appToken = 'two-instances-app-token';
+  let database: TestDatabase;
+  let mesibo: MesiboSimulator;
+  let gateway: SmsGateway;
+  let a: AppProcess;
+  let b: AppProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    mesibo = await new MesiboSimulator({ appToken }).start();
+    gateway = await new SmsGateway().start();
+    const env = {
+      DATABASE_URL: database.url,
+      MESIBO_API_URL: mesibo.url,
+      MESIBO_APP_TOKEN: appToken,
+      OTP_SECRET: 'shared-otp-secret-of-both-instances-0123',
+      OTP_SENDER: 'webhook',
+      OTP_WEBHOOK_URL: gateway.url,
+      REDIS_URL: process.env.E2E_REDIS_URL ?? '',
+      REDIS_KEY_PREFIX: `e2e-${randomUUID().slice(0, 8)}:`,
+      THROTTLE_LIMIT: '1000000',
+    };
+    // One after the other: the first applies the migrations.
+    a = await startAppProcess(env);
+    b = await startAppProcess(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await mesibo.stop();
+    await gateway.stop();
+    await database.drop();
+  });
+
+  async function login(app: AppProcess, phone: string, device: string): Promise<string> {
+    expect((await request(app.url).post('/v1/auth/otp').send({ phone, appid: APPID })).status).toBe(202);
+    const res = await request(app.url).post('/v1/auth/otp/verify').send({ phone, appid: APPID, otp: gateway.lastCodeFor(phone), device });
+    expect(res.status).toBe(200);
+    return res.body.token as string;
+  }
+
+  it('a session ended on A is refused on B, and 50 deletions spread over both give one 204 and 49 401', async () => {
+    const onA = await login(a, PHONE, 'Pixel 9');
+    const onB = await login(b, OTHER_PHONE, 'iPad');
+    const bSession = ((await request(b.url).get('/v1/me/sessions').auth(onB, { type: 'bearer' })).body as Array<{ id: string }>)[0];
+    // A user cannot end another's session from either instance.
+    expect((await request(a.url).delete(`/v1/me/sessions/${bSession.id}`).auth(onA, { type: 'bearer' })).status).toBe(404);
+    expect((await request(b.url).get('/v1/me').auth(onB, { type: 'bearer' })).status).toBe(200);
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => request(i % 2 === 0 ? a.url : b.url).delete('/v1/me').auth(onA, { type: 'bearer' })),
+    );
+    const statuses = answers.map((res) => res.status).sort();
+    expect(statuses).toEqual([204, ...Array<number>(49).fill(401)]);
+    for (const app of [a, b]) expect((await request(app.url).get('/v1/me').auth(onA, { type: 'bearer' })).status).toBe(401);
+    expect(mesibo.requests.filter((call) => call.op === 'userdel')).toHaveLength(1);
+    // The other user is untouched on both.
+    for (const app of [a, b]) expect((await request(app.url).get('/v1/me').auth(onB, { type: 'bearer' })).status).toBe(200);
   });
 });

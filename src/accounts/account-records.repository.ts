@@ -28,8 +28,12 @@ export class AccountRecordsRepository {
    * when there is no such user, or another transaction deleted it first (then nothing is written).
    */
   async deleteAccount(userId: string, now: number, trx: Executor): Promise<DeletedAccount | undefined> {
-    const user = await trx.selectFrom('users').select(['id', 'mesibo_uid', 'address']).where('id', '=', userId).executeTakeFirst();
-    if (!user) return undefined;
+    // A write first: it takes the user's row lock (PostgreSQL, MySQL) or the write lock (SQLite, where
+    // a transaction that read first cannot write after another process did) before anything is read,
+    // so concurrent deletions of one user queue here and all but the first find no row.
+    const claimed = await trx.updateTable('users').set({ updated_at: now }).where('id', '=', userId).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+    const user = await trx.selectFrom('users').select(['id', 'mesibo_uid', 'address']).where('id', '=', userId).executeTakeFirstOrThrow();
     const identities = await trx.selectFrom('identities').select(['method', 'subject']).where('user_id', '=', userId).execute();
     const liveSessions = await trx
       .selectFrom('sessions')
@@ -38,9 +42,7 @@ export class AccountRecordsRepository {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .execute();
-    // The claim: of concurrent deletions of one user, the one whose statement deletes the row goes on.
-    const deleted = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
-    if (Number(deleted.numDeletedRows) !== 1) return undefined;
+    await trx.deleteFrom('users').where('id', '=', userId).execute();
     for (const identity of identities) {
       if (identity.method === 'email') await trx.deleteFrom('email_accounts').where('email', '=', identity.subject).execute();
       if (identity.method === 'username') await trx.deleteFrom('username_accounts').where('username', '=', identity.subject).execute();
