@@ -16,12 +16,12 @@ function capture(): Writable & { text(): string } {
 const ESCAPE = String.fromCharCode(27) + '[';
 
 describe('the root logger', () => {
-  it('redacts secret fields of logged objects, at any depth pino allows, and keeps the rest', () => {
+  it('redacts secret fields of logged objects, of errors, headers and options, and keeps the rest', () => {
     const out = capture();
     const logger = createRootLogger({ level: 'trace', format: 'json', colour: false }, out);
-    logger.trace({ password: 'pw-1', otp: '123456', user: 'ada', call: { token: 'tk-2', appToken: 'app-3' }, req: { headers: { authorization: 'Bearer au-4', cookie: 'ck-5' } } }, 'hello');
+    logger.trace({ password: 'pw-1', otp: '123456', user: 'ada', err: { message: 'failed', token: 'tk-2' }, options: { appToken: 'app-3' }, req: { headers: { authorization: 'Bearer au-4', cookie: 'ck-5' } } }, 'hello');
     const line = JSON.parse(out.text()) as Record<string, unknown>;
-    expect(line).toMatchObject({ msg: 'hello', user: 'ada', password: REDACTED, otp: REDACTED, call: { token: REDACTED, appToken: REDACTED } });
+    expect(line).toMatchObject({ msg: 'hello', user: 'ada', password: REDACTED, otp: REDACTED, err: { message: 'failed', token: REDACTED }, options: { appToken: REDACTED } });
     for (const secret of ['pw-1', '123456', 'tk-2', 'app-3', 'au-4', 'ck-5']) expect(out.text()).not.toContain(secret);
   });
 

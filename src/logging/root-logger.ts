@@ -10,6 +10,9 @@ import { LoggingConfig } from '../config/logging.config';
  */
 const SECRET_FIELDS = ['password', 'newPassword', 'otp', 'token', 'appToken', 'secret', 'authorization', 'cookie'];
 
+/** Where a logged object carries them: an error's fields, a request's or response's headers, a call's options. */
+const OBJECTS_WITH_SECRETS = ['err', 'error', 'req.headers', 'res.headers', 'headers', 'body', 'options', 'config'];
+
 export const REDACTED = '[redacted]';
 
 /**
@@ -21,11 +24,14 @@ export function createRootLogger(config: LoggingConfig, destination?: Destinatio
     level: config.level,
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.headers.${field}`]),
+      // Named places, not `*.` wildcards: a wildcard walks every key of every line, a cost each request paid.
+      paths: SECRET_FIELDS.flatMap((field) => [field, ...OBJECTS_WITH_SECRETS.map((object) => `${object}.${field}`)]),
       censor: REDACTED,
     },
   };
-  if (config.format === 'json') return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+  // Asynchronous: lines logged while a write is under way go out together in the next one (and
+  // what is left is written on exit), instead of one blocking write per line.
+  if (config.format === 'json') return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
   return pino(
     options,
     pretty({
