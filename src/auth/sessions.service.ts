@@ -12,7 +12,15 @@ import { EndedSession, ListedSession, SessionsRepository, SessionsToEnd } from '
 import { SessionTokenCipher } from './sessions.token-cipher';
 
 /** Why sessions ended: the outcome of their `sessions.ended` audit event. */
-export type SessionEndReason = 'logout' | 'logout-everywhere' | 'password-changed' | 'password-reset' | 'email-confirmed' | 'method-removed' | 'account-disabled' | 'ended-by-admin'
+export type SessionEndReason =
+  | 'logout'
+  | 'logout-everywhere'
+  | 'password-changed'
+  | 'password-reset'
+  | 'email-confirmed'
+  | 'method-removed'
+  | 'account-disabled'
+  | 'ended-by-admin'
   // The user ended one of their sessions, or all but the current one, from the list of their devices.
   | 'logout-device'
   | 'logout-others'
