@@ -266,6 +266,17 @@ describe('the admin API', () => {
       expect(audit).toEqual([expect.objectContaining({ method: 'admin-key:ops', outcome: '2', userId: one.body.userId })]);
     });
 
+    it("refuses the token of a disabled user's session that disabling missed", async () => {
+      const login = await ticketLogin(t.url, nowSeconds(), 'slipped-user');
+      const me = () => api().get('/v1/me').auth(login.body.token, { type: 'bearer' });
+      expect((await me()).status).toBe(200);
+      // The flag alone, as if the session had been written after the disable ended the others.
+      await t.db.updateTable('users').set({ disabled_at: t.clock.nowMs() }).where('id', '=', login.body.userId).execute();
+      expect([(await me()).status, (await me()).body.code]).toEqual([401, 'invalid_token']);
+      await t.db.updateTable('users').set({ disabled_at: null }).where('id', '=', login.body.userId).execute();
+      expect((await me()).status).toBe(200);
+    });
+
     it('deletes an account: its rows go, its tokens are revoked, and its address makes a new user', async () => {
       const login = await phoneLogin(t, '14155550123');
       const userId = login.body.userId as string;
