@@ -62,6 +62,31 @@ describe('the admin API', () => {
   const ids = async (query: string) => ((await admin('get', `/v1/admin/users?${query}`).expect(200)).body as AdminUserPageDto).users.map((user) => user.id);
   const byAddress = (address: string) => ids(`address=${encodeURIComponent(address)}`);
 
+  it('is in the OpenAPI document: every route under the admin key scheme, answering invalid_token for a bad key', async () => {
+    const document = (await api().get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { tags: string[]; security: unknown[]; responses: Record<string, { description: string }> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(document.components.securitySchemes['admin-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const routes = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith('/v1/admin/'))
+      .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })));
+    expect(routes.map(({ route }) => route).sort()).toEqual([
+      'DELETE /v1/admin/users/{id}',
+      'GET /v1/admin/audit',
+      'GET /v1/admin/users',
+      'GET /v1/admin/users/{id}',
+      'POST /v1/admin/username-accounts',
+      'POST /v1/admin/users/{id}/disable',
+      'POST /v1/admin/users/{id}/enable',
+      'POST /v1/admin/users/{id}/sessions/end',
+    ]);
+    for (const { route, operation } of routes) {
+      expect([route, operation.tags, operation.security]).toEqual([route, ['admin'], [{ 'admin-key': [] }]]);
+      expect([route, operation.responses['401']?.description]).toEqual([route, expect.stringContaining('`invalid_token`')]);
+    }
+  });
+
   describe('admin keys', () => {
     it('refuses a missing, unknown, malformed or user token key with 401 invalid_token', async () => {
       const user = await ticketLogin(t.url, nowSeconds(), 'key-tester');

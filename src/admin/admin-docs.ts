@@ -9,5 +9,5 @@ export const ADMIN_KEY_SCHEME = 'admin-key';
 /** An admin API controller: the admin key guard, its tag and its security scheme in the document. */
 export const AdminApi = (): ClassDecorator => applyDecorators(ApiTags('admin'), ApiBearerAuth(ADMIN_KEY_SCHEME), UseGuards(AdminKeyGuard));
 
-/** What every admin route answers for a missing, unknown or revoked key (not found from the bearer scheme, which is the user token's). */
+/** What every admin route answers for a missing, unknown or revoked key (the document adds it by itself only for the user token's scheme). */
 export const ADMIN_KEY_PROBLEMS: readonly DomainErrorCode[] = ['invalid_token'];
