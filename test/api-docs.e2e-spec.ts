@@ -205,7 +205,7 @@ describe('the OpenAPI document (/docs/openapi.json)', () => {
       expect(Object.keys(operation().responses)).toEqual(['200']);
       expect(Object.keys(operation().requestBody?.content ?? {}).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
       const shapes = (operation().requestBody?.content['application/json'].schema?.oneOf ?? []).map((shape) => shape.$ref?.split('/').pop());
-      expect(shapes).toEqual(['OpLoginRequestCode', 'OpLoginWithCode', 'OpLogin_ticket', 'OpLogin_username', 'OpLogin_email', 'OpLogout']);
+      expect(shapes).toEqual(['OpLoginRequestCode', 'OpLoginWithCode', 'OpLogin_ticket', 'OpLogin_username', 'OpLogin_email', 'OpLogout', 'OpDeleteAccount']);
     });
 
     it('lists exactly the errors the op API can send: the mapping of every domain error, BADOP and INTERNAL', () => {

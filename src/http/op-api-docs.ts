@@ -116,6 +116,18 @@ const LOGOUT: SchemaObject = {
   },
 };
 
+const DELETE_ACCOUNT: SchemaObject = {
+  type: 'object',
+  description:
+    'Deletes the account of the token for good, as DELETE /v1/me does: every session ends and its token is revoked at mesibo, the user and their logins go, and the mesibo user is deleted. The session must be a recent login (RECENT_PROOF_SECONDS), else REAUTHREQUIRED: log in again first. An unknown or ended token is AUTHFAIL.',
+  required: ['op', 'token'],
+  properties: {
+    op: oneValue('deleteaccount'),
+    token: field('token', 'The mesibo user token of a recent login'),
+    dt: COMMON_FIELDS.dt,
+  },
+};
+
 const TIME: SchemaObject = { type: 'integer', description: 'Server time, in seconds since 1970', example: EXAMPLE_MS / 1000 };
 const okOf = (op: string): Record<string, SchemaObject> => ({ op: oneValue(op), ts: TIME, result: oneValue('OK') });
 
@@ -171,11 +183,13 @@ export function addOpApi(document: OpenAPIObject, methods: readonly LoginMethodD
     OpLoginWithCode: phoneLogin(true),
     ...Object.fromEntries(methods.map((method) => [`OpLogin_${method.name.replace(/-/g, '_')}`, methodLogin(method)])),
     OpLogout: LOGOUT,
+    OpDeleteAccount: DELETE_ACCOUNT,
   };
   const replySchemas: Record<string, SchemaObject> = {
     OpReplyCodeSent: { type: 'object', description: 'A code was sent: ask the user for it.', required: ['op', 'ts', 'result'], properties: okOf('login'), not: { required: ['token'] } },
     OpReplyLoggedIn: LOGGED_IN,
     OpReplyLoggedOut: { type: 'object', description: 'Logged out (also for an unknown token).', required: ['op', 'ts', 'result'], properties: okOf('logout') },
+    OpReplyAccountDeleted: { type: 'object', description: 'The account is deleted: sign out.', required: ['op', 'ts', 'result'], properties: okOf('deleteaccount') },
     OpReplyFailure: failureSchema(),
   };
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...requestSchemas, ...replySchemas } };
@@ -184,7 +198,7 @@ export function addOpApi(document: OpenAPIObject, methods: readonly LoginMethodD
   const operation: OperationObject = {
     tags: [OP_API_TAG],
     operationId: 'op_api',
-    summary: 'The op API of the released apps: login (code, then token; or any login method) and logout',
+    summary: 'The op API of the released apps: login (code, then token; or any login method), logout and deleteaccount',
     description: DESCRIPTION,
     security: [],
     requestBody: {
@@ -231,6 +245,7 @@ function requestExamplesOf(document: OpenAPIObject, methods: readonly LoginMetho
     };
   }
   examples.logout = { summary: 'Log out', value: { op: 'logout', token: '3f9a6c…', dt: '1' } };
+  examples.deleteAccount = { summary: 'Delete the account (after a recent login)', value: { op: 'deleteaccount', token: '3f9a6c…', dt: '1' } };
   return examples;
 }
 
@@ -248,6 +263,7 @@ function replyExamples(): Record<string, ExampleObject> {
       }),
     },
     loggedOut: { summary: 'Logged out', value: okReply('logout', EXAMPLE_MS) },
+    accountDeleted: { summary: 'Account deleted', value: okReply('deleteaccount', EXAMPLE_MS) },
   };
   for (const { reply } of failures()) examples[String(reply.error)] = { summary: String(reply.errmsg ?? reply.error), value: reply };
   return examples;
