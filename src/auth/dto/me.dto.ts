@@ -10,7 +10,7 @@ export class IdentityDto {
   @ApiProperty() createdAt!: string;
 }
 
-class SessionDto {
+class CurrentSessionDto {
   @ApiProperty() appid!: string;
   @ApiProperty() expiresAt!: string;
   @ApiProperty() createdAt!: string;
@@ -22,7 +22,7 @@ export class MeDto {
   @ApiProperty({ nullable: true, type: String }) displayName!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: [IdentityDto] }) identities!: IdentityDto[];
-  @ApiProperty({ type: SessionDto }) session!: SessionDto;
+  @ApiProperty({ type: CurrentSessionDto }) session!: CurrentSessionDto;
 }
 
 export function toMe({ user, session }: AuthenticatedSession, identities: IdentityRow[]): MeDto {
