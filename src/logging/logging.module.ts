@@ -1,5 +1,5 @@
-import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Logger as NestPinoLogger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
 import { DestinationStream, Logger } from 'pino';
 import { loggingConfig, LoggingConfig } from '../config';
 import { createHttpLogger } from './http-logger';
@@ -10,8 +10,11 @@ const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
 /**
- * Structured logs (pino, through nestjs-pino): Nest's Logger writes to the application's pino
- * logger, and inside a request to that request's child logger, so every line carries the request id.
+ * Structured logs (pino, through nestjs-pino's Logger): Nest's Logger writes to the application's
+ * pino logger, and inside a request to that request's child logger, so every line carries the
+ * request id. The request middleware (http-logger.ts) makes the child current; nestjs-pino's own
+ * middleware is not used, so its LoggerModule is not either: its Logger and PinoLogger are
+ * provided here, over our root logger.
  */
 @Global()
 @Module({})
@@ -19,23 +22,14 @@ export class LoggingModule {
   static register(destination?: DestinationStream): DynamicModule {
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRootAsync({
-          inject: [ROOT_LOGGER],
-          // The request logger is mounted by app.setup.ts ahead of the body parsers (their refusals
-          // are logged too); nestjs-pino only makes each request's logger current for its handlers.
-          useFactory: (root: Logger) => ({
-            pinoHttp: { logger: root },
-            useExisting: true,
-            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          }),
-        }),
-      ],
       providers: [
         { provide: ROOT_LOGGER, inject: [loggingConfig.KEY], useFactory: (config: LoggingConfig) => createRootLogger(config, destination) },
         { provide: HTTP_LOGGER, inject: [ROOT_LOGGER], useFactory: createHttpLogger },
+        { provide: PARAMS_PROVIDER_TOKEN, inject: [ROOT_LOGGER], useFactory: (root: Logger): Params => ({ pinoHttp: { logger: root } }) },
+        PinoLogger,
+        NestPinoLogger,
       ],
-      exports: [ROOT_LOGGER, HTTP_LOGGER],
+      exports: [ROOT_LOGGER, HTTP_LOGGER, NestPinoLogger],
     };
   }
 }
