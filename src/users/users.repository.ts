@@ -27,7 +27,7 @@ export class UsersRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
   findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return userById.first(this.db, { id });
   }
 
   findByAddress(address: string, executor: Executor = this.db): Promise<UserRow | undefined> {
@@ -158,6 +158,8 @@ export class UsersRepository {
 
 // The statements of every login, prepared once (see PreparedQuery).
 
+// Also read by every bearer-token request and after every login (the disabled check).
+const userById = new PreparedQuery((runner, v: { id: string }) => runner.selectFrom('users').selectAll().where('id', '=', v.id));
 const userByAddress = new PreparedQuery((runner, v: { address: string }) => runner.selectFrom('users').selectAll().where('address', '=', v.address));
 
 const userByIdentity = new PreparedQuery((runner, v: IdentityKey) =>
