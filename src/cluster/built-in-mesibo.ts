@@ -13,9 +13,9 @@ export interface BuiltInMesibo {
 /**
  * Without an App Token, development runs against the built-in mesibo simulator: started here, once
  * per service (in the primary when there are workers, which all use this one), on
- * MESIBO_SIMULATOR_PORT (default: any free port).
+ * MESIBO_SIMULATOR_PORT (default: any free port). `env` replaces the process environment (tests).
  */
-export async function startBuiltInMesiboIfNoAppToken(logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<BuiltInMesibo | undefined> {
+export async function startBuiltInMesiboIfNoAppToken(logger: Logger, env?: NodeJS.ProcessEnv): Promise<BuiltInMesibo | undefined> {
   if (loadMesiboConfig(env).appToken !== undefined) return undefined;
   const port = loadBuiltInSimulatorPort(env);
   const appToken = randomAppToken();

@@ -134,3 +134,32 @@ export function loadDotEnvFile(path = '.env', env: NodeJS.ProcessEnv = process.e
 export function settingsFromEnvironment<T extends ConfigObject>(token: string, load: (env: NodeJS.ProcessEnv) => T) {
   return registerAs(token, () => load(process.env));
 }
+
+let environmentTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `start` with `settings` in the process environment, then puts every variable back as it
+ * was: how a service started inside another program (the testing kit) gets settings of its own.
+ * Starts take turns, so two never see each other's settings.
+ */
+export function withEnvironment<T>(settings: Readonly<Record<string, string>>, start: () => Promise<T>): Promise<T> {
+  const run = environmentTurn.then(async () => {
+    const before = new Map(Object.keys(settings).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, settings);
+    try {
+      return await start();
+    } finally {
+      for (const [name, value] of before) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+  environmentTurn = run.catch(() => undefined);
+  return run;
+}
+
+/** This process's environment with `settings` over it: the environment of a service started as a child process. */
+export function environmentWith(settings: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, ...settings };
+}

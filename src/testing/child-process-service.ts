@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { environmentWith } from '../config/env';
 import type { RunningService } from './in-process-service';
 
 const START_TIMEOUT_MS = 60_000;
@@ -17,7 +18,7 @@ const KEPT_OUTPUT_CHARS = 8000;
 export async function startChildProcessService(settings: Readonly<Record<string, string>>): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, entryArguments(), {
-    env: { ...process.env, ...settings, HOST: '127.0.0.1', PORT: String(port) },
+    env: environmentWith({ ...settings, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import { AppModule } from '../app.module';
 import { configureApp } from '../app.setup';
 import { Clock } from '../common/clock';
-import { withEnvironment } from './process-environment';
+import { withEnvironment } from '../config/env';
 
 /** A running service: its base URL and how to stop it. */
 export interface RunningService {
